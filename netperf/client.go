@@ -1,0 +1,734 @@
+package netperf
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"nperf/result"
+	"nperf/stats"
+)
+
+// DefaultPort is netserver's control port.
+const DefaultPort = 12865
+
+// controlTimeout bounds each wait for a control message, as netperf's
+// 120 s select does.
+const controlTimeout = 120 * time.Second
+
+// A Client runs tests against a netserver-compatible server: stock
+// netserver 2.7 or nperf's Server.
+type Client struct {
+	// Interval is the period of interval Records; 0 sends none.
+	Interval time.Duration
+	// Emit receives interval Records as they are measured, from a
+	// goroutine of the Client; it must not block for long.
+	Emit func(*result.Record)
+	// RunID, Instance and Host are copied into every Record.
+	RunID    string
+	Instance int
+	Host     string
+}
+
+// shape is what a test name means on the wire.
+type shape struct {
+	udp       bool
+	direction uint32 // server's view
+	rr        bool
+	connect   bool
+}
+
+var shapes = map[string]shape{
+	"TCP_STREAM": {direction: dirRecv},
+	"TCP_MAERTS": {direction: dirXmit},
+	"TCP_RR":     {direction: dirRecv | dirXmit, rr: true},
+	"TCP_CRR":    {direction: dirRecv | dirXmit, rr: true, connect: true},
+	"UDP_STREAM": {udp: true, direction: dirRecv},
+	"UDP_RR":     {udp: true, direction: dirRecv | dirXmit, rr: true},
+}
+
+// KnownTest reports whether nperf runs the named test.
+func KnownTest(name string) bool { _, ok := shapes[name]; return ok }
+
+// Run runs one test and returns its Final record. It always returns a
+// record: on failure the record carries Err and whatever was measured
+// before the failure. Cancelling ctx ends the data phase early; the record
+// then holds what was measured so far, marked interrupted.
+func (c *Client) Run(ctx context.Context, spec *result.Spec) *result.Record {
+	rec := &result.Record{
+		Run: c.RunID, Test: spec.Test, Instance: c.Instance, Host: c.Host,
+		Peer: Addr(spec.Host, spec.Port), Final: true, Start: time.Now(), Spec: spec,
+	}
+	if err := c.run(ctx, spec, rec); err != nil {
+		var re *result.Error
+		if !errors.As(err, &re) {
+			re = &result.Error{Kind: result.ErrProtocol, Message: err.Error()}
+		}
+		rec.Err = re
+	}
+	return rec
+}
+
+func kindErr(kind, format string, args ...any) *result.Error {
+	return &result.Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
+}
+
+// resolve finds the server address in the requested family.
+func resolve(ctx context.Context, host, family string) (netip.Addr, error) {
+	network := "ip"
+	switch family {
+	case "inet":
+		network = "ip4"
+	case "inet6":
+		network = "ip6"
+	}
+	if a, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
+		return a.Unmap(), nil
+	}
+	addrs, err := net.DefaultResolver.LookupNetIP(ctx, network, host)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	if len(addrs) == 0 {
+		return netip.Addr{}, fmt.Errorf("no %s address for %s", network, host)
+	}
+	return addrs[0].Unmap(), nil
+}
+
+func (c *Client) run(ctx context.Context, spec *result.Spec, rec *result.Record) error {
+	sh, ok := shapes[spec.Test]
+	if !ok {
+		return kindErr(result.ErrProtocol, "unknown test %q", spec.Test)
+	}
+	port := spec.Port
+	if port == 0 {
+		port = DefaultPort
+	}
+	addr, err := resolve(ctx, spec.Host, spec.Family)
+	if err != nil {
+		return kindErr(result.ErrControlConnect, "cannot resolve %s: %v", spec.Host, err)
+	}
+	rec.Peer = netip.AddrPortFrom(addr, uint16(port)).String()
+	d := net.Dialer{Timeout: 30 * time.Second}
+	var local netip.Addr
+	if spec.LocalHost != "" {
+		if local, err = resolve(ctx, spec.LocalHost, spec.Family); err != nil {
+			return kindErr(result.ErrControlConnect, "cannot resolve local address %s: %v", spec.LocalHost, err)
+		}
+		d.LocalAddr = net.TCPAddrFromAddrPort(netip.AddrPortFrom(local, 0))
+	}
+	ctrl, err := d.DialContext(ctx, "tcp", rec.Peer)
+	if err != nil {
+		return kindErr(result.ErrControlConnect, "cannot reach a netserver on %s port %d: %v", spec.Host, port, causeOf(err))
+	}
+	defer ctrl.Close()
+
+	t := &clientTest{c: c, spec: spec, sh: sh, rec: rec, ctrl: ctrl, server: addr, local: local}
+	err = t.run(ctx)
+	// Close the control connection the way netperf does: half-close and
+	// wait briefly for the server to close its side.
+	if tc, ok := ctrl.(*net.TCPConn); ok && err == nil {
+		tc.CloseWrite()
+		ctrl.SetReadDeadline(time.Now().Add(5 * time.Second))
+		drain(ctrl)
+	}
+	return err
+}
+
+// causeOf strips Go's "dial tcp 1.2.3.4:5:" prefix, leaving "connection refused".
+func causeOf(err error) error {
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		var se *os.SyscallError
+		if errors.As(oe.Err, &se) {
+			return se.Err
+		}
+		return oe.Err
+	}
+	return err
+}
+
+// clientTest is one test on one control connection.
+type clientTest struct {
+	c      *Client
+	spec   *result.Spec
+	sh     shape
+	rec    *result.Record
+	ctrl   net.Conn
+	server netip.Addr
+	local  netip.Addr
+
+	resp     omniResponse
+	results  omniResults
+	k        counters
+	latency  *stats.Histogram
+	sendSize int
+	recvSize int
+
+	mu          sync.Mutex
+	data        net.Conn // current data connection, for abort
+	interrupted bool
+}
+
+func family(a netip.Addr) (nf uint32, network string) {
+	if a.Is4() {
+		return nfInet, "4"
+	}
+	return nfInet6, "6"
+}
+
+func orDefault(v int) int32 {
+	if v <= 0 {
+		return -1
+	}
+	return int32(v)
+}
+
+func (t *clientTest) request(netperfPort int) *omniRequest {
+	s := t.spec
+	nf, _ := family(t.server)
+	r := &omniRequest{
+		CPUBind:        -1,
+		SendBufSize:    orDefault(s.RemoteSendBuf),
+		SendSize:       orDefault(s.RemoteSendSize),
+		SendAlignment:  8,
+		RequestSize:    -1,
+		RecvBufSize:    orDefault(s.RemoteRecvBuf),
+		ReceiveSize:    orDefault(s.RemoteRecvSize),
+		RecvAlignment:  8,
+		ResponseSize:   -1,
+		SendDirtyCount: -1,
+		RecvDirtyCount: -1,
+		RecvCleanCount: -1,
+		DataPort:       uint32(s.RemoteDataPort),
+		IPFamily:       nf,
+		SocketType:     nstStream,
+		Protocol:       protoTCP,
+		Direction:      t.sh.direction,
+		NetperfPort:    uint32(netperfPort),
+		SocketPrio:     -1,
+		SocketTOS:      -1,
+		Flags:          flagRoutingAllowed,
+	}
+	if t.sh.udp {
+		r.SocketType, r.Protocol = nstDgram, protoUDP
+	}
+	if t.spec.Test == "UDP_STREAM" {
+		r.Flags = 0 // netperf: UDP_STREAM traffic is not routed unless -R
+	}
+	if t.sh.rr {
+		r.RequestSize, r.ResponseSize = int32(t.reqSize()), int32(t.rspSize())
+		r.SendWidth, r.RecvWidth = 1, 1
+	} else {
+		r.SendWidth = 2
+	}
+	if t.sh.connect {
+		r.Flags |= flagConnectTest
+	}
+	if s.NoDelay {
+		r.Flags |= flagNoDelay
+	}
+	if s.RemoteCPU {
+		r.Flags |= flagMeasureCPU
+	}
+	if s.LengthSeconds > 0 {
+		r.TestLength = int32(s.LengthSeconds)
+	} else if s.LengthUnits > 0 {
+		r.TestLength = -int32(min(s.LengthUnits, 1<<31-1))
+	}
+	return r
+}
+
+func (t *clientTest) reqSize() int {
+	if t.spec.RequestSize > 0 {
+		return t.spec.RequestSize
+	}
+	return 1
+}
+
+func (t *clientTest) rspSize() int {
+	if t.spec.ResponseSize > 0 {
+		return t.spec.ResponseSize
+	}
+	return 1
+}
+
+func (t *clientTest) run(ctx context.Context) error {
+	_, fam := family(t.server)
+	opts := sockOpts{sendBuf: t.spec.LocalSendBuf, recvBuf: t.spec.LocalRecvBuf, noDelay: t.spec.NoDelay}
+	localData := netip.AddrPortFrom(t.localOrWildcard(), uint16(t.spec.LocalDataPort))
+
+	// UDP: the data socket exists before the request, so that its port
+	// can go in netperf_port, as netperf does.
+	var udp *net.UDPConn
+	netperfPort := 0
+	if t.sh.udp {
+		lc := net.ListenConfig{Control: opts.control}
+		pc, err := lc.ListenPacket(ctx, "udp"+fam, localData.String())
+		if err != nil {
+			return kindErr(result.ErrDataConnect, "local data socket %s: %v", localData, causeOf(err))
+		}
+		udp = pc.(*net.UDPConn)
+		defer udp.Close()
+		netperfPort = udp.LocalAddr().(*net.UDPAddr).Port
+	}
+
+	var m message
+	t.request(netperfPort).encode(&m)
+	if err := t.exchange(&m, false); err != nil {
+		return err
+	}
+	t.resp.decode(&m)
+	if t.resp.ServErrno != 0 {
+		return kindErr(result.ErrRemote, "server refused the test: remote error %d: %s", t.resp.ServErrno, syscall.Errno(t.resp.ServErrno))
+	}
+	dataAddr := netip.AddrPortFrom(t.server, uint16(t.resp.DataPort))
+	t.rec.Detail = &result.Detail{
+		RemoteRecvBufStart: int(t.resp.RecvBufSize), RemoteSendBufStart: int(t.resp.SendBufSize),
+		RemoteSendSize: int(t.resp.SendSize), RemoteRecvSize: int(t.resp.ReceiveSize),
+		RemoteAddr: dataAddr.String(),
+	}
+
+	var cpuStart cpuTimes
+	if t.spec.LocalCPU {
+		cpuStart, _ = readCPUTimes()
+	}
+	stopAbort := context.AfterFunc(ctx, t.abort)
+	defer stopAbort()
+
+	var runErr error
+	var start, end time.Time
+	if t.sh.udp {
+		start, end, runErr = t.runUDP(udp, dataAddr)
+	} else {
+		start, end, runErr = t.runTCP(ctx, opts, localData, dataAddr)
+	}
+	if runErr != nil && !t.isInterrupted() {
+		// The server may be waiting for an end marker it will not get;
+		// closing the control connection ends its session.
+		t.fillLocal(start, end, cpuStart)
+		return runErr
+	}
+	t.fillLocal(start, end, cpuStart)
+
+	// Results: CRR servers answer only after their padded timer.
+	if err := t.exchange(&m, true); err != nil {
+		if t.isInterrupted() {
+			return kindErr(result.ErrInterrupted, "interrupted; no results from the server: %v", err)
+		}
+		return err
+	}
+	t.results.decode(&m)
+	if t.results.ServErrno != 0 {
+		return kindErr(result.ErrRemote, "server failed during the test: remote error %d: %s", t.results.ServErrno, syscall.Errno(t.results.ServErrno))
+	}
+	t.fillRemote()
+	if t.isInterrupted() {
+		return kindErr(result.ErrInterrupted, "interrupted after %.2f s", t.rec.Elapsed.Seconds())
+	}
+	return nil
+}
+
+func (t *clientTest) localOrWildcard() netip.Addr {
+	if t.local.IsValid() {
+		return t.local
+	}
+	if t.server.Is4() {
+		return netip.IPv4Unspecified()
+	}
+	return netip.IPv6Unspecified()
+}
+
+// exchange sends m (unless results) and reads the next message into m.
+func (t *clientTest) exchange(m *message, results bool) error {
+	if !results {
+		t.ctrl.SetWriteDeadline(time.Now().Add(controlTimeout))
+		if _, err := t.ctrl.Write(m[:]); err != nil {
+			return kindErr(result.ErrProtocol, "sending the test request: %v", err)
+		}
+	}
+	wait := controlTimeout
+	if results {
+		wait += padTime
+	}
+	if t.isInterrupted() {
+		wait = padTime + 2*time.Second
+	}
+	t.ctrl.SetReadDeadline(time.Now().Add(wait))
+	if err := readMessage(t.ctrl, m); err != nil {
+		what := "the test response"
+		if results {
+			what = "the test results"
+		}
+		switch {
+		case isTimeout(err):
+			return kindErr(result.ErrTimeout, "no answer from the server for %v waiting for %s", wait, what)
+		case err == io.EOF:
+			return kindErr(result.ErrProtocol, "server closed the control connection before %s", what)
+		}
+		return kindErr(result.ErrProtocol, "reading %s: %v", what, err)
+	}
+	return nil
+}
+
+// abort ends the data phase now (Ctrl-C or ctx cancelled).
+func (t *clientTest) abort() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.interrupted = true
+	if t.data != nil {
+		t.data.SetDeadline(time.Unix(1, 0))
+	}
+}
+
+func (t *clientTest) isInterrupted() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.interrupted
+}
+
+func (t *clientTest) setData(c net.Conn) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.data = c
+	if t.interrupted && c != nil {
+		c.SetDeadline(time.Unix(1, 0))
+	}
+	return !t.interrupted
+}
+
+// endTime is when a timed test ends; zero for count-based tests.
+func (t *clientTest) endTime(start time.Time) time.Time {
+	if t.spec.LengthSeconds > 0 {
+		return start.Add(time.Duration(t.spec.LengthSeconds) * time.Second)
+	}
+	return time.Time{}
+}
+
+func (t *clientTest) runTCP(ctx context.Context, opts sockOpts, local, server netip.AddrPort) (start, end time.Time, err error) {
+	d := net.Dialer{Timeout: 30 * time.Second, Control: opts.control, LocalAddr: net.TCPAddrFromAddrPort(local)}
+	dial := func() (*net.TCPConn, error) {
+		c, err := d.DialContext(ctx, "tcp", server.String())
+		if err != nil {
+			return nil, kindErr(result.ErrDataConnect, "data connection to %s: %v", server, causeOf(err))
+		}
+		tc := c.(*net.TCPConn)
+		tc.SetNoDelay(t.spec.NoDelay)
+		return tc, nil
+	}
+	if t.sh.connect {
+		// CRR: a fresh connection per transaction, from an OS-chosen port.
+		d.LocalAddr = net.TCPAddrFromAddrPort(netip.AddrPortFrom(local.Addr(), 0))
+		return t.tcpCRR(dial)
+	}
+	conn, err := dial()
+	if err != nil {
+		return time.Now(), time.Now(), err
+	}
+	defer conn.Close()
+	t.setData(conn)
+	defer t.setData(nil)
+	sb, rb := bufSizes(conn)
+	t.rec.Detail.LocalSendBufStart, t.rec.Detail.LocalRecvBufStart = sb, rb
+	t.rec.Detail.LocalAddr = conn.LocalAddr().String()
+
+	sampler := t.startSampler()
+	start = time.Now()
+	sampler.begin(start)
+	if e := t.endTime(start); !e.IsZero() {
+		conn.SetDeadline(e)
+	}
+	if t.interrupted {
+		conn.SetDeadline(time.Unix(1, 0))
+	}
+	switch {
+	case t.sh.rr:
+		err = t.tcpRR(conn)
+	case t.sh.direction == dirRecv:
+		t.sendSize = t.spec.SendSize
+		if t.sendSize <= 0 {
+			t.sendSize = chooseSendSize(sb, false)
+		}
+		err = sendStream(conn, fillBuffer(t.sendSize), &t.k, uint64(t.spec.LengthUnits))
+	default:
+		t.recvSize = t.spec.RecvSize
+		if t.recvSize <= 0 {
+			t.recvSize = rb
+		}
+		if t.recvSize <= 0 {
+			t.recvSize = 4096
+		}
+		err = recvStream(conn, make([]byte, t.recvSize), &t.k, uint64(t.spec.LengthUnits))
+		if err == io.EOF {
+			err = nil // the server's timer ended the test
+		}
+	}
+	end = time.Now()
+	sampler.stop(end)
+	if isTimeout(err) {
+		err = nil
+	}
+	if err != nil && !t.isInterrupted() {
+		return start, end, kindErr(result.ErrData, "data connection: %v", err)
+	}
+	// End of test: half-close, then read until the server closes.
+	t.rec.Detail.LocalSendBufBytes, t.rec.Detail.LocalRecvBufBytes = bufSizes(conn)
+	_, t.rec.Detail.MSS, _ = tcpFacts(conn)
+	conn.CloseWrite()
+	conn.SetDeadline(time.Now().Add(padTime + 2*time.Second))
+	drain(conn)
+	return start, end, nil
+}
+
+func (t *clientTest) tcpRR(c *net.TCPConn) error {
+	t.sendSize, t.recvSize = t.reqSize(), t.rspSize()
+	req := fillBuffer(t.sendSize)
+	rsp := make([]byte, t.recvSize)
+	t.latency = stats.NewHistogram()
+	limit := uint64(t.spec.LengthUnits)
+	for limit == 0 || t.k.trans.Load() < limit {
+		t0 := time.Now()
+		if err := writeAll(c, req, &t.k); err != nil {
+			return err
+		}
+		if err := readFull(c, rsp, &t.k); err != nil {
+			return err
+		}
+		t.latency.Record(time.Since(t0))
+		t.k.trans.Add(1)
+	}
+	return nil
+}
+
+// tcpCRR connects, sends a request, reads the response and closes, once
+// per transaction. The server closes first, so TIME_WAIT stays there.
+func (t *clientTest) tcpCRR(dial func() (*net.TCPConn, error)) (start, end time.Time, err error) {
+	t.sendSize, t.recvSize = t.reqSize(), t.rspSize()
+	req := fillBuffer(t.sendSize)
+	rsp := make([]byte, t.recvSize)
+	t.latency = stats.NewHistogram()
+	limit := uint64(t.spec.LengthUnits)
+	sampler := t.startSampler()
+	start = time.Now()
+	sampler.begin(start)
+	deadline := t.endTime(start)
+	for (limit == 0 || t.k.trans.Load() < limit) && !t.isInterrupted() {
+		t0 := time.Now()
+		if !deadline.IsZero() && !t0.Before(deadline) {
+			break
+		}
+		c, derr := dial()
+		if derr != nil {
+			if t.isInterrupted() {
+				break
+			}
+			err = derr
+			break
+		}
+		if !t.setData(c) {
+			c.Close()
+			break
+		}
+		if !deadline.IsZero() {
+			c.SetDeadline(deadline)
+		}
+		if t.rec.Detail.LocalAddr == "" {
+			t.rec.Detail.LocalAddr = c.LocalAddr().String()
+			t.rec.Detail.LocalSendBufStart, t.rec.Detail.LocalRecvBufStart = bufSizes(c)
+		}
+		e := writeAll(c, req, &t.k)
+		if e == nil {
+			e = readFull(c, rsp, &t.k)
+		}
+		c.Close()
+		t.setData(nil)
+		if e != nil {
+			if !isTimeout(e) && !t.isInterrupted() {
+				err = kindErr(result.ErrData, "data connection: %v", e)
+			}
+			break
+		}
+		t.latency.Record(time.Since(t0))
+		t.k.trans.Add(1)
+	}
+	end = time.Now()
+	sampler.stop(end)
+	t.rec.Detail.LocalSendBufBytes, t.rec.Detail.LocalRecvBufBytes = t.rec.Detail.LocalSendBufStart, t.rec.Detail.LocalRecvBufStart
+	return start, end, err
+}
+
+func (t *clientTest) runUDP(c *net.UDPConn, server netip.AddrPort) (start, end time.Time, err error) {
+	t.setData(c)
+	defer t.setData(nil)
+	sb, rb := bufSizes(c)
+	t.rec.Detail.LocalSendBufStart, t.rec.Detail.LocalRecvBufStart = sb, rb
+	t.rec.Detail.LocalAddr = c.LocalAddr().String()
+	sampler := t.startSampler()
+	start = time.Now()
+	sampler.begin(start)
+	if e := t.endTime(start); !e.IsZero() {
+		c.SetDeadline(e)
+	}
+	if t.isInterrupted() {
+		c.SetDeadline(time.Unix(1, 0))
+	}
+	if t.sh.rr {
+		err = t.udpRR(c, server)
+	} else {
+		t.sendSize = t.spec.SendSize
+		if t.sendSize <= 0 {
+			t.sendSize = chooseSendSize(sb, true)
+		}
+		err = t.udpStream(c, server, fillBuffer(t.sendSize))
+	}
+	end = time.Now()
+	sampler.stop(end)
+	if isTimeout(err) {
+		err = nil
+	}
+	t.rec.Detail.LocalSendBufBytes, t.rec.Detail.LocalRecvBufBytes = bufSizes(c)
+	// End of test: netperf sends three empty datagrams; any one ends the
+	// server's loop.
+	c.SetDeadline(time.Time{})
+	for i := 0; i < 3; i++ {
+		c.WriteToUDPAddrPort(nil, server)
+	}
+	if err != nil && !t.isInterrupted() {
+		return start, end, kindErr(result.ErrData, "data socket: %v", err)
+	}
+	return start, end, nil
+}
+
+func (t *clientTest) udpStream(c *net.UDPConn, server netip.AddrPort, buf []byte) error {
+	limit := uint64(t.spec.LengthUnits)
+	for limit == 0 || t.k.sent.Load() < limit {
+		n, err := c.WriteToUDPAddrPort(buf, server)
+		t.k.sendCalls.Add(1)
+		if err != nil {
+			if errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ECONNREFUSED) {
+				t.k.failedSends.Add(1)
+				continue
+			}
+			return err
+		}
+		t.k.sent.Add(uint64(n))
+	}
+	return nil
+}
+
+func (t *clientTest) udpRR(c *net.UDPConn, server netip.AddrPort) error {
+	t.sendSize, t.recvSize = t.reqSize(), t.rspSize()
+	req := fillBuffer(t.sendSize)
+	rsp := make([]byte, max(t.recvSize, maxUDPPayload))
+	t.latency = stats.NewHistogram()
+	limit := uint64(t.spec.LengthUnits)
+	for limit == 0 || t.k.trans.Load() < limit {
+		t0 := time.Now()
+		n, err := c.WriteToUDPAddrPort(req, server)
+		t.k.sendCalls.Add(1)
+		if err != nil {
+			return err
+		}
+		t.k.sent.Add(uint64(n))
+		n, _, err = c.ReadFromUDPAddrPort(rsp)
+		t.k.recvCalls.Add(1)
+		if err != nil {
+			return err
+		}
+		t.k.recv.Add(uint64(n))
+		t.latency.Record(time.Since(t0))
+		t.k.trans.Add(1)
+	}
+	return nil
+}
+
+// fillLocal puts this side's measurements into the Final record.
+func (t *clientTest) fillLocal(start, end time.Time, cpuStart cpuTimes) {
+	r := t.rec
+	if !start.IsZero() {
+		r.Start = start
+		r.Elapsed = end.Sub(start)
+	}
+	r.BytesSent, r.BytesRecv, r.Transactions = t.k.sent.Load(), t.k.recv.Load(), t.k.trans.Load()
+	r.Latency = t.latency
+	d := r.Detail
+	if d == nil {
+		return
+	}
+	d.SendSize, d.RecvSize = t.sendSize, t.recvSize
+	d.SendCalls, d.RecvCalls, d.FailedSends = t.k.sendCalls.Load(), t.k.recvCalls.Load(), t.k.failedSends.Load()
+	if t.spec.LocalCPU {
+		cpuEnd, err := readCPUTimes()
+		if err == nil {
+			u := utilBetween(cpuStart, cpuEnd)
+			r.CPU = &result.CPUUsage{Local: t.cpuSide(u)}
+		}
+	}
+}
+
+func (t *clientTest) cpuSide(u cpuUtil) *result.CPUSide {
+	s := &result.CPUSide{
+		UtilPercent: u.util, UserPercent: u.user, SystemPercent: u.system,
+		IOWaitPercent: u.iowait, IRQPercent: u.irq, SoftIRQPercent: u.softirq,
+		NumCPUs: u.numCPUs, Method: "S",
+	}
+	s.ServiceDemandUS, s.ServiceDemandUnit = serviceDemand(t.rec, u.util, u.numCPUs)
+	return s
+}
+
+// serviceDemand is netperf's: CPU microseconds spent per KB (1024 bytes)
+// moved, or per transaction for request/response tests, across all CPUs.
+func serviceDemand(r *result.Record, utilPercent float64, ncpu int) (float64, string) {
+	busyUS := utilPercent / 100 * float64(ncpu) * r.Elapsed.Seconds() * 1e6
+	if result.IsStream(r.Test) {
+		kb := float64(r.PayloadBytes()) / 1024
+		if kb == 0 {
+			return 0, "KB"
+		}
+		return busyUS / kb, "KB"
+	}
+	if r.Transactions == 0 {
+		return 0, "Tran"
+	}
+	return busyUS / float64(r.Transactions), "Tran"
+}
+
+// fillRemote adds what the server reported.
+func (t *clientTest) fillRemote() {
+	r, res, d := t.rec, &t.results, t.rec.Detail
+	r.RemoteBytesRecv, r.RemoteBytesSent = res.bytesReceived(), res.bytesSent()
+	d.RemoteRecvBufBytes, d.RemoteSendBufBytes = int(res.RecvBufSize), int(res.SendBufSize)
+	d.RemoteRecvCalls, d.RemoteSendCalls = uint64(res.RecvCalls), uint64(res.SendCalls)
+	d.RemoteTransactions = uint64(res.TransReceived)
+	d.RemoteElapsed = time.Duration(float64(res.ElapsedTime) * float64(time.Second))
+	d.CongestionControl = res.CongControl
+	if res.TransportRetrans > 0 {
+		d.RemoteRetransmits = uint64(res.TransportRetrans)
+	}
+	// CPU fields are stale garbage unless the server agreed to measure.
+	if t.spec.RemoteCPU && t.resp.Flags&flagMeasureCPU != 0 {
+		u := cpuUtil{
+			util: float64(res.CPUUtil), user: float64(res.CPUPercentUser), system: float64(res.CPUPercentSystem),
+			iowait: float64(res.CPUPercentIOWait), irq: float64(res.CPUPercentIRQ), softirq: float64(res.CPUPercentSwIntr),
+			numCPUs: int(res.NumCPUs),
+		}
+		if u.numCPUs <= 0 {
+			u.numCPUs = 1
+		}
+		if r.CPU == nil {
+			r.CPU = &result.CPUUsage{}
+		}
+		r.CPU.Remote = t.cpuSide(u)
+		if res.CPUMethod != cpuMethodProcStat {
+			r.CPU.Remote.Method = "U"
+		}
+	}
+}

@@ -1,0 +1,78 @@
+package netperf
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+)
+
+// cpuMethodProcStat is netperf's CPU method code for /proc/stat (letter S).
+const cpuMethodProcStat = 8
+
+// cpuTimes is one reading of the aggregate "cpu" line of /proc/stat, in
+// clock ticks.
+type cpuTimes struct {
+	user, nice, system, idle, iowait, irq, softirq, steal uint64
+}
+
+func (t cpuTimes) total() uint64 {
+	return t.user + t.nice + t.system + t.idle + t.iowait + t.irq + t.softirq + t.steal
+}
+
+// readCPUTimes reads /proc/stat. The measurement window is bracketed by two
+// readings; nothing samples in between, so measuring costs nothing while
+// the test runs.
+func readCPUTimes() (cpuTimes, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return cpuTimes{}, err
+	}
+	return parseCPUTimes(b)
+}
+
+func parseCPUTimes(b []byte) (cpuTimes, error) {
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		f := bytes.Fields(sc.Bytes())
+		if len(f) < 5 || string(f[0]) != "cpu" {
+			continue
+		}
+		var v [8]uint64
+		for i := 0; i < 8 && i+1 < len(f); i++ {
+			n, err := strconv.ParseUint(string(f[i+1]), 10, 64)
+			if err != nil {
+				return cpuTimes{}, fmt.Errorf("/proc/stat: %w", err)
+			}
+			v[i] = n
+		}
+		return cpuTimes{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]}, nil
+	}
+	return cpuTimes{}, fmt.Errorf("/proc/stat: no aggregate cpu line")
+}
+
+// cpuUtil is utilisation over a window, in percent of all CPUs.
+type cpuUtil struct {
+	util, user, system, iowait, irq, softirq float64
+	numCPUs                                  int
+}
+
+// utilBetween computes utilisation from two readings the way netperf's
+// procstat method does: busy is everything but idle.
+func utilBetween(a, b cpuTimes) cpuUtil {
+	u := cpuUtil{numCPUs: runtime.NumCPU()}
+	total := float64(b.total() - a.total())
+	if total <= 0 {
+		return u
+	}
+	pct := func(x, y uint64) float64 { return 100 * float64(y-x) / total }
+	u.user = pct(a.user+a.nice, b.user+b.nice)
+	u.system = pct(a.system, b.system)
+	u.iowait = pct(a.iowait, b.iowait)
+	u.irq = pct(a.irq, b.irq)
+	u.softirq = pct(a.softirq, b.softirq)
+	u.util = 100 - pct(a.idle, b.idle)
+	return u
+}

@@ -1,0 +1,131 @@
+package netperf_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"nperf/netperf"
+	"nperf/netperf/netperftest"
+	"nperf/result"
+)
+
+// TestAllTestsOnLoopback runs each of the six tests between Client and
+// Server over real loopback sockets and checks that the numbers hang
+// together.
+func TestAllTestsOnLoopback(t *testing.T) {
+	srv := netperftest.NewServer(t)
+	for _, test := range result.Tests {
+		t.Run(test, func(t *testing.T) {
+			t.Parallel()
+			spec := &result.Spec{Test: test, Host: srv.Host, Port: srv.Port, LengthSeconds: 1}
+			var mu sync.Mutex
+			var intervals []*result.Record
+			c := &netperf.Client{Interval: 200 * time.Millisecond, RunID: "t", Emit: func(r *result.Record) {
+				mu.Lock()
+				defer mu.Unlock()
+				intervals = append(intervals, r)
+			}}
+			start := time.Now()
+			rec := c.Run(context.Background(), spec)
+			if rec.Err != nil {
+				t.Fatalf("run failed: %v", rec.Err)
+			}
+			if d := rec.Elapsed; d < 900*time.Millisecond || d > 1500*time.Millisecond {
+				t.Errorf("elapsed %v for a 1 s test", d)
+			}
+			if test != "TCP_CRR" && time.Since(start) > 4*time.Second {
+				t.Errorf("test took %v of wall time", time.Since(start))
+			}
+			var sumSent, sumRecv, sumTrans uint64
+			for i, iv := range intervals {
+				if iv.Seq != i || iv.Final {
+					t.Errorf("interval %d has seq %d final %v", i, iv.Seq, iv.Final)
+				}
+				sumSent += iv.BytesSent
+				sumRecv += iv.BytesRecv
+				sumTrans += iv.Transactions
+			}
+			if len(intervals) < 4 || len(intervals) > 7 {
+				t.Errorf("%d interval records for 1 s at 200 ms", len(intervals))
+			}
+			if sumSent != rec.BytesSent || sumRecv != rec.BytesRecv || sumTrans != rec.Transactions {
+				t.Errorf("intervals add up to %d/%d/%d, final says %d/%d/%d",
+					sumSent, sumRecv, sumTrans, rec.BytesSent, rec.BytesRecv, rec.Transactions)
+			}
+			if rec.Seq != len(intervals) {
+				t.Errorf("final seq %d after %d intervals", rec.Seq, len(intervals))
+			}
+			switch test {
+			case "TCP_STREAM":
+				if rec.RemoteBytesRecv == 0 || rec.RemoteBytesRecv != rec.BytesSent {
+					t.Errorf("sent %d, server received %d", rec.BytesSent, rec.RemoteBytesRecv)
+				}
+			case "UDP_STREAM":
+				if rec.RemoteBytesRecv == 0 || rec.RemoteBytesRecv > rec.BytesSent {
+					t.Errorf("sent %d, server received %d", rec.BytesSent, rec.RemoteBytesRecv)
+				}
+			case "TCP_MAERTS":
+				if rec.BytesRecv == 0 || rec.BytesRecv != rec.RemoteBytesSent {
+					t.Errorf("received %d, server sent %d", rec.BytesRecv, rec.RemoteBytesSent)
+				}
+			default:
+				if rec.Transactions == 0 || rec.Latency == nil || rec.Latency.Count() != rec.Transactions {
+					t.Fatalf("transactions %d, latency %v", rec.Transactions, rec.Latency)
+				}
+				if d := rec.Detail.RemoteTransactions; d+1 < rec.Transactions || d > rec.Transactions+1 {
+					t.Errorf("client counted %d transactions, server %d", rec.Transactions, d)
+				}
+				h := rec.Latency
+				if !(h.Min() <= h.Quantile(0.5) && h.Quantile(0.5) <= h.Quantile(0.9) &&
+					h.Quantile(0.9) <= h.Quantile(0.99) && h.Quantile(0.99) <= h.Max()) {
+					t.Errorf("percentiles out of order")
+				}
+			}
+			if rec.ThroughputBitsPerSecond() <= 0 {
+				t.Errorf("throughput %v", rec.ThroughputBitsPerSecond())
+			}
+		})
+	}
+}
+
+func TestCountBased(t *testing.T) {
+	srv := netperftest.NewServer(t)
+	c := &netperf.Client{}
+	rec := c.Run(context.Background(), &result.Spec{Test: "TCP_RR", Host: srv.Host, Port: srv.Port, LengthUnits: 500})
+	if rec.Err != nil || rec.Transactions != 500 {
+		t.Fatalf("TCP_RR -l -500: %d transactions, err %v", rec.Transactions, rec.Err)
+	}
+	rec = c.Run(context.Background(), &result.Spec{Test: "TCP_STREAM", Host: srv.Host, Port: srv.Port, LengthUnits: 1 << 20})
+	if rec.Err != nil || rec.BytesSent != 1<<20 || rec.RemoteBytesRecv != 1<<20 {
+		t.Fatalf("TCP_STREAM -l -1M: sent %d, received %d, err %v", rec.BytesSent, rec.RemoteBytesRecv, rec.Err)
+	}
+}
+
+func TestInterrupt(t *testing.T) {
+	srv := netperftest.NewServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	rec := (&netperf.Client{}).Run(ctx, &result.Spec{Test: "TCP_STREAM", Host: srv.Host, Port: srv.Port, LengthSeconds: 30})
+	if time.Since(start) > 8*time.Second {
+		t.Errorf("interrupt took %v", time.Since(start))
+	}
+	if rec.Err == nil || rec.Err.Kind != result.ErrInterrupted {
+		t.Fatalf("err = %v, want interrupted", rec.Err)
+	}
+	if rec.BytesSent == 0 || rec.Elapsed < 400*time.Millisecond || rec.Elapsed > 2*time.Second {
+		t.Errorf("interrupted record: %d bytes in %v", rec.BytesSent, rec.Elapsed)
+	}
+}
+
+func TestControlConnectError(t *testing.T) {
+	srv := netperftest.NewServer(t)
+	port := srv.Port
+	srv.Close()
+	rec := (&netperf.Client{}).Run(context.Background(), &result.Spec{Test: "TCP_RR", Host: "127.0.0.1", Port: port, LengthSeconds: 1})
+	if rec.Err == nil || rec.Err.Kind != result.ErrControlConnect {
+		t.Fatalf("err = %v, want control-connect", rec.Err)
+	}
+}

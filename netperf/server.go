@@ -1,0 +1,695 @@
+package netperf
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"runtime"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// padTime is how long netserver waits beyond the test length before it
+// gives up on the end-of-test signal (netperf's PAD_TIME).
+const padTime = 4 * time.Second
+
+// maxMessageBytes bounds the sizes a request may ask for, so that a
+// malformed or hostile request cannot make the server allocate gigabytes.
+const maxMessageBytes = 64 << 20
+
+// A Server is a netserver-compatible daemon: stock netperf 2.7 clients and
+// nperf's Client test against it. Each control connection is an
+// independent session; a session that fails ends alone, with its reason
+// passed to Logf, and the server keeps serving.
+type Server struct {
+	// Logf receives one line per session event worth knowing (a session
+	// that ended with an error). Nil discards them.
+	Logf func(format string, args ...any)
+
+	mu       sync.Mutex
+	sessions map[net.Conn]struct{}
+	wg       sync.WaitGroup
+}
+
+func (s *Server) logf(format string, args ...any) {
+	if s.Logf != nil {
+		s.Logf(format, args...)
+	}
+}
+
+// Serve accepts control connections on ln until ctx is done or ln fails,
+// then closes every session and waits for them to end.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stop()
+	defer s.closeSessions()
+	var tempDelay time.Duration
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			// Out of file descriptors and the like: back off, keep serving.
+			if tempDelay == 0 {
+				tempDelay = 5 * time.Millisecond
+			} else if tempDelay < time.Second {
+				tempDelay *= 2
+			}
+			s.logf("accept: %v", err)
+			time.Sleep(tempDelay)
+			continue
+		}
+		tempDelay = 0
+		s.track(c, true)
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			defer s.track(c, false)
+			defer c.Close()
+			if err := s.ServeConn(ctx, c); err != nil {
+				s.logf("session %s: %v", c.RemoteAddr(), err)
+			}
+		}()
+	}
+}
+
+func (s *Server) track(c net.Conn, add bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sessions == nil {
+		s.sessions = map[net.Conn]struct{}{}
+	}
+	if add {
+		s.sessions[c] = struct{}{}
+	} else {
+		delete(s.sessions, c)
+	}
+}
+
+func (s *Server) closeSessions() {
+	s.mu.Lock()
+	for c := range s.sessions {
+		c.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+}
+
+// ServeConn runs one control session until the client closes it. It
+// returns nil for a clean close and the reason otherwise; it never panics
+// on what the client sends.
+func (s *Server) ServeConn(ctx context.Context, ctrl net.Conn) error {
+	var m message
+	for {
+		if err := readMessage(ctrl, &m); err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+		switch t := m.typ(); t {
+		case typeDoOmni:
+			var req omniRequest
+			req.decode(&m)
+			if err := s.omni(ctx, ctrl, &req); err != nil {
+				return err
+			}
+		case typeDebugOn, typeDebugOff:
+			encodeErrorReply(&m, typeDebugOK, 0)
+			if _, err := ctrl.Write(m[:]); err != nil {
+				return err
+			}
+		case typeCPUCalibrate:
+			// Word 0: the CPU rate netperf would use (clock ticks for
+			// /proc/stat), word 1: the number of CPUs.
+			var rate float32 = 100
+			ncpu := uint32(runtime.NumCPU())
+			encodeErrorReply(&m, typeCPUCalibrate, 0)
+			encodeFields(&m, []field{{"cpu_rate", &rate, 0}, {"num_cpus", &ncpu, 0}})
+			if _, err := ctrl.Write(m[:]); err != nil {
+				return err
+			}
+		case typePassphrase:
+			// netserver without -Z ignores it and sends no reply.
+		case typeDoSysinfo:
+			encodeErrorReply(&m, typeSysinfoReply, 0)
+			copy(m[8:], ",Deprecated,Deprecated,Deprecated,Deprecated")
+			if _, err := ctrl.Write(m[:]); err != nil {
+				return err
+			}
+		default:
+			encodeErrorReply(&m, 0, errnoUnknownType)
+			if _, err := ctrl.Write(m[:]); err != nil {
+				return err
+			}
+			return fmt.Errorf("unknown request type %d", t)
+		}
+	}
+}
+
+// sessionError is a failure the server reports to the client through
+// serv_errno before it ends the session.
+type sessionError struct {
+	errno int32
+	err   error
+}
+
+func (e *sessionError) Error() string { return e.err.Error() }
+
+func fail(errno syscall.Errno, format string, args ...any) *sessionError {
+	return &sessionError{errno: int32(errno), err: fmt.Errorf(format, args...)}
+}
+
+// omni serves one DO_OMNI request: set up the data socket, answer with its
+// port, run the data phase, send the results.
+func (s *Server) omni(ctx context.Context, ctrl net.Conn, req *omniRequest) error {
+	t, err := s.setup(ctrl, req)
+	if err != nil {
+		var se *sessionError
+		if !errors.As(err, &se) {
+			se = &sessionError{errno: errnoOf(err), err: err}
+		}
+		var m message
+		encodeErrorReply(&m, typeOmniResponse, se.errno)
+		ctrl.Write(m[:])
+		return fmt.Errorf("DO_OMNI: %w", se.err)
+	}
+	defer t.close()
+
+	var m message
+	t.resp.encode(&m)
+	if _, err := ctrl.Write(m[:]); err != nil {
+		return err
+	}
+	var cpuStart cpuTimes
+	if t.measureCPU {
+		cpuStart, _ = readCPUTimes()
+	}
+	start := time.Now()
+
+	// While the data phase runs, the client says nothing on the control
+	// connection; if it closes it, it has gone away and so does the test.
+	watch := make(chan error, 1)
+	go func() {
+		var one [1]byte
+		_, err := ctrl.Read(one[:])
+		if err == nil {
+			err = errors.New("client sent control data during the data phase")
+		}
+		t.abort()
+		watch <- err
+	}()
+	stopCtx := context.AfterFunc(ctx, t.abort)
+
+	runErr := t.run()
+	end := time.Now()
+
+	stopCtx()
+	ctrl.SetReadDeadline(time.Unix(1, 0))
+	werr := <-watch
+	ctrl.SetReadDeadline(time.Time{})
+	if !isTimeout(werr) {
+		return fmt.Errorf("data phase: %w", werr)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if runErr != nil {
+		encodeErrorReply(&m, typeOmniResults, errnoOf(runErr))
+		ctrl.Write(m[:])
+		return fmt.Errorf("data phase: %w", runErr)
+	}
+
+	elapsed := end.Sub(start)
+	if t.endedByTimer && t.padded {
+		elapsed -= padTime
+	}
+	res := &t.results
+	res.ElapsedTime = float32(elapsed.Seconds())
+	res.BytesReceivedHi, res.BytesReceivedLo = split64(t.c.recv.Load())
+	res.BytesSentHi, res.BytesSentLo = split64(t.c.sent.Load())
+	res.RecvCalls = uint32(t.c.recvCalls.Load())
+	res.SendCalls = uint32(t.c.sendCalls.Load())
+	res.TransReceived = uint32(t.c.trans.Load())
+	res.ServDem = -1
+	res.PeakCPUID = -1
+	if t.measureCPU {
+		cpuEnd, _ := readCPUTimes()
+		u := utilBetween(cpuStart, cpuEnd)
+		res.CPUUtil = float32(u.util)
+		res.CPUPercentUser = float32(u.user)
+		res.CPUPercentSystem = float32(u.system)
+		res.CPUPercentIOWait = float32(u.iowait)
+		res.CPUPercentIRQ = float32(u.irq)
+		res.CPUPercentSwIntr = float32(u.softirq)
+		res.CPUMethod = cpuMethodProcStat
+		res.NumCPUs = uint32(u.numCPUs)
+	} else {
+		res.CPUUtil = -1
+	}
+	res.encode(&m)
+	_, err = ctrl.Write(m[:])
+	return err
+}
+
+// serverTest is the state of one data phase on the server.
+type serverTest struct {
+	req        *omniRequest
+	resp       omniResponse
+	results    omniResults
+	measureCPU bool
+
+	tcpLn   *net.TCPListener
+	udp     *net.UDPConn
+	mu      sync.Mutex
+	data    net.Conn // current TCP data connection
+	aborted bool
+
+	deadline     time.Time // zero: count based, no timer
+	padded       bool      // deadline includes padTime
+	endedByTimer bool
+	units        int64 // count-based end: bytes or transactions, 0 = none
+	c            counters
+}
+
+func (s *Server) setup(ctrl net.Conn, req *omniRequest) (*serverTest, error) {
+	t := &serverTest{req: req, measureCPU: req.Flags&flagMeasureCPU != 0}
+	for _, v := range []int32{req.SendSize, req.ReceiveSize, req.RequestSize, req.ResponseSize} {
+		if v > maxMessageBytes {
+			return nil, fail(syscall.EINVAL, "message size %d above the %d limit", v, maxMessageBytes)
+		}
+	}
+	var network string
+	switch {
+	case req.SocketType == nstStream && (req.Protocol == protoTCP || req.Protocol == 0):
+		network = "tcp"
+	case req.SocketType == nstDgram && (req.Protocol == protoUDP || req.Protocol == 0):
+		network = "udp"
+	default:
+		return nil, fail(syscall.EPROTONOSUPPORT, "unsupported socket type %d protocol %d", req.SocketType, req.Protocol)
+	}
+	switch req.Direction {
+	case dirRecv, dirXmit, dirRecv | dirXmit:
+	default:
+		return nil, fail(syscall.EINVAL, "unsupported direction %#x", req.Direction)
+	}
+	if network == "udp" && req.Direction == dirXmit {
+		return nil, fail(syscall.EINVAL, "UDP send-only tests are not supported")
+	}
+	if req.Flags&flagConnectTest != 0 && (network != "tcp" || req.Direction != dirRecv|dirXmit) {
+		return nil, fail(syscall.EINVAL, "connection tests need TCP request/response")
+	}
+	if req.Direction == dirRecv|dirXmit && (req.RequestSize <= 0 || req.ResponseSize <= 0) {
+		return nil, fail(syscall.EINVAL, "request/response test with sizes %d,%d", req.RequestSize, req.ResponseSize)
+	}
+
+	// Address family and bind address: the requested netserver_ip, else
+	// the wildcard of the requested family, else of the control connection.
+	var bind netip.Addr
+	switch req.IPFamily {
+	case nfInet:
+		network += "4"
+		bind = netip.IPv4Unspecified()
+	case nfInet6:
+		network += "6"
+		bind = netip.IPv6Unspecified()
+	case nfUnspec:
+		if ap, err := netip.ParseAddrPort(ctrl.LocalAddr().String()); err == nil && ap.Addr().Unmap().Is4() {
+			network += "4"
+			bind = netip.IPv4Unspecified()
+		} else {
+			network += "6"
+			bind = netip.IPv6Unspecified()
+		}
+	default:
+		return nil, fail(syscall.EAFNOSUPPORT, "unsupported address family %d", req.IPFamily)
+	}
+	if a := wordsAddr(req.NetserverIP, req.IPFamily); a.IsValid() {
+		bind = a
+	}
+	port := uint16(req.DataPort)
+	if req.DataPort > 65535 {
+		port = 0
+	}
+	opts := sockOpts{sendBuf: int(req.SendBufSize), recvBuf: int(req.RecvBufSize), noDelay: req.Flags&flagNoDelay != 0}
+	lc := net.ListenConfig{Control: opts.control}
+	listen := func(p uint16) (syscall.Conn, error) {
+		addr := netip.AddrPortFrom(bind, p).String()
+		if network[:3] == "tcp" {
+			ln, err := lc.Listen(context.Background(), network, addr)
+			if err != nil {
+				return nil, err
+			}
+			t.tcpLn = ln.(*net.TCPListener)
+			return t.tcpLn, nil
+		}
+		pc, err := lc.ListenPacket(context.Background(), network, addr)
+		if err != nil {
+			return nil, err
+		}
+		t.udp = pc.(*net.UDPConn)
+		return t.udp, nil
+	}
+	sock, err := listen(port)
+	if err != nil && port != 0 {
+		// netserver silently takes an ephemeral port when the requested
+		// one is busy; so do we.
+		sock, err = listen(0)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("data socket: %w", err)
+	}
+	sndBuf, rcvBuf := bufSizes(sock)
+	var dataPort int
+	if t.tcpLn != nil {
+		dataPort = t.tcpLn.Addr().(*net.TCPAddr).Port
+	} else {
+		dataPort = t.udp.LocalAddr().(*net.UDPAddr).Port
+	}
+
+	r := &t.resp
+	r.RecvBufSize, r.SendBufSize = int32(rcvBuf), int32(sndBuf)
+	r.SendSize, r.SendWidth = req.SendSize, int32(req.SendWidth)
+	r.ReceiveSize, r.RecvWidth = req.ReceiveSize, int32(req.RecvWidth)
+	if req.Direction&dirXmit != 0 {
+		if req.ResponseSize > 0 {
+			r.SendSize = req.ResponseSize
+		} else if req.SendSize <= 0 {
+			r.SendSize = int32(chooseSendSize(sndBuf, network[:3] == "udp"))
+		}
+	}
+	if req.Direction&dirRecv != 0 {
+		if req.RequestSize > 0 {
+			r.ReceiveSize = req.RequestSize
+		} else if req.ReceiveSize <= 0 {
+			r.ReceiveSize = 4096
+			if rcvBuf > 0 {
+				r.ReceiveSize = int32(rcvBuf)
+			}
+		}
+	}
+	r.ReceiveSize = min(r.ReceiveSize, maxMessageBytes)
+	r.SendSize = min(r.SendSize, maxMessageBytes)
+	r.Flags = req.Flags & flagNoDelay
+	if t.measureCPU {
+		r.Flags |= flagMeasureCPU
+		r.CPURate = 100 // /proc/stat needs no calibration; netserver says 100
+	}
+	r.DataPort = uint32(dataPort)
+	r.IntervalBurst, r.IntervalUsecs = req.IntervalBurst, req.IntervalUsecs
+	r.SocketPrio, r.SocketTOS = req.SocketPrio, req.SocketTOS
+
+	switch {
+	case req.TestLength > 0:
+		length := time.Duration(req.TestLength) * time.Second
+		if req.Direction == dirXmit {
+			t.deadline = time.Now().Add(length) // sender only: exactly the test length
+		} else {
+			t.deadline = time.Now().Add(length + padTime)
+			t.padded = true
+		}
+	case req.TestLength < 0:
+		t.units = -int64(req.TestLength)
+	}
+	t.results.RecvBufSize, t.results.SendBufSize = int32(rcvBuf), int32(sndBuf)
+	return t, nil
+}
+
+// chooseSendSize is netserver's default bytes per send: the socket's send
+// buffer, capped at the largest UDP payload for datagrams.
+func chooseSendSize(sndBuf int, udp bool) int {
+	n := sndBuf
+	if n <= 0 {
+		n = 4096
+	}
+	if udp && n > maxUDPPayload {
+		n = maxUDPPayload
+	}
+	return n
+}
+
+const maxUDPPayload = 65507
+
+// abort ends the data phase at once: the client went away or the server is
+// shutting down.
+func (t *serverTest) abort() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.aborted = true
+	past := time.Unix(1, 0)
+	if t.tcpLn != nil {
+		t.tcpLn.SetDeadline(past)
+	}
+	if t.data != nil {
+		t.data.SetDeadline(past)
+	}
+	if t.udp != nil {
+		t.udp.SetDeadline(past)
+	}
+}
+
+func (t *serverTest) close() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.tcpLn != nil {
+		t.tcpLn.Close()
+	}
+	if t.data != nil {
+		t.data.Close()
+	}
+	if t.udp != nil {
+		t.udp.Close()
+	}
+}
+
+func (t *serverTest) isAborted() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.aborted
+}
+
+// accept takes the next data connection before the deadline.
+func (t *serverTest) accept() (*net.TCPConn, error) {
+	t.mu.Lock()
+	if t.aborted {
+		t.mu.Unlock()
+		return nil, errAborted
+	}
+	t.tcpLn.SetDeadline(t.deadline)
+	t.mu.Unlock()
+	c, err := t.tcpLn.AcceptTCP()
+	if err != nil {
+		return nil, err
+	}
+	if t.req.Flags&flagNoDelay != 0 {
+		c.SetNoDelay(true)
+	} else {
+		c.SetNoDelay(false)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.aborted {
+		c.Close()
+		return nil, errAborted
+	}
+	t.data = c
+	c.SetDeadline(t.deadline)
+	return c, nil
+}
+
+var errAborted = errors.New("aborted")
+
+// run is the server's data phase; it returns nil when the test ended as
+// tests end (end marker, timer, count) and an error for a hard failure.
+func (t *serverTest) run() error {
+	var err error
+	switch {
+	case t.udp != nil && t.req.Direction == dirRecv:
+		err = t.udpStreamRecv()
+	case t.udp != nil:
+		err = t.udpRR()
+	case t.req.Flags&flagConnectTest != 0:
+		err = t.tcpCRR()
+	default:
+		var c *net.TCPConn
+		c, err = t.accept()
+		if err == nil {
+			switch t.req.Direction {
+			case dirRecv:
+				err = t.tcpStreamRecv(c)
+			case dirXmit:
+				err = t.tcpStreamSend(c)
+			default:
+				err = t.tcpRR(c)
+			}
+			t.results.RecvBufSize, t.results.SendBufSize = endBufSizes(c, t.results.RecvBufSize, t.results.SendBufSize)
+			if t.req.Flags&flagRoutingAllowed != 0 {
+				t.results.CongControl, _, _ = tcpFacts(c)
+			}
+			_, _, retrans := tcpFacts(c)
+			t.results.TransportRetrans = int32(retrans)
+		}
+	}
+	if t.isAborted() {
+		return nil // the watcher reports why
+	}
+	if isTimeout(err) {
+		t.endedByTimer = true
+		return nil
+	}
+	return err
+}
+
+func endBufSizes(c syscall.Conn, recv, send int32) (int32, int32) {
+	s, r := bufSizes(c)
+	if r > 0 {
+		recv = int32(r)
+	}
+	if s > 0 {
+		send = int32(s)
+	}
+	return recv, send
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+// isPeerGone reports errors that mean the other side closed or reset.
+func isPeerGone(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+func (t *serverTest) tcpStreamRecv(c *net.TCPConn) error {
+	buf := make([]byte, t.resp.ReceiveSize)
+	err := recvStream(c, buf, &t.c, uint64(t.units))
+	if err == io.EOF {
+		t.c.recvCalls.Add(1) // netserver counts the final 0-byte recv
+		return nil
+	}
+	return err
+}
+
+func (t *serverTest) tcpStreamSend(c *net.TCPConn) error {
+	buf := fillBuffer(int(t.resp.SendSize))
+	err := sendStream(c, buf, &t.c, uint64(t.units))
+	if isPeerGone(err) {
+		err = nil
+	}
+	if err == nil || isTimeout(err) {
+		// End of test: FIN to the client, then wait for its FIN so that
+		// the data it still has in flight is not reset.
+		c.CloseWrite()
+		c.SetReadDeadline(time.Now().Add(padTime))
+		drain(c)
+	}
+	return err
+}
+
+func (t *serverTest) tcpRR(c *net.TCPConn) error {
+	req := make([]byte, t.req.RequestSize)
+	rsp := fillBuffer(int(t.req.ResponseSize))
+	for t.units == 0 || int64(t.c.trans.Load()) < t.units {
+		if err := readFull(c, req, &t.c); err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+		if err := writeAll(c, rsp, &t.c); err != nil {
+			if isPeerGone(err) {
+				return nil
+			}
+			return err
+		}
+		t.c.trans.Add(1)
+	}
+	drain(c)
+	return nil
+}
+
+// tcpCRR serves one transaction per connection and closes first, as
+// netserver does; it ends at its padded timer or after the count.
+func (t *serverTest) tcpCRR() error {
+	req := make([]byte, t.req.RequestSize)
+	rsp := fillBuffer(int(t.req.ResponseSize))
+	for t.units == 0 || int64(t.c.trans.Load()) < t.units {
+		c, err := t.accept()
+		if err != nil {
+			return err
+		}
+		err = readFull(c, req, &t.c)
+		if err == nil {
+			err = writeAll(c, rsp, &t.c)
+		}
+		if err == nil {
+			t.c.trans.Add(1)
+		}
+		if t.req.Flags&flagRoutingAllowed != 0 && t.results.CongControl == "" {
+			t.results.CongControl, _, _ = tcpFacts(c)
+		}
+		c.Close()
+		t.mu.Lock()
+		t.data = nil
+		t.mu.Unlock()
+		if err != nil && !isPeerGone(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *serverTest) udpStreamRecv() error {
+	buf := make([]byte, max(int(t.resp.ReceiveSize), maxUDPPayload))
+	t.udp.SetDeadline(t.deadline)
+	for {
+		n, _, err := t.udp.ReadFromUDPAddrPort(buf)
+		t.c.recvCalls.Add(1)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil // netperf's end-of-test marker
+		}
+		t.c.recv.Add(uint64(n))
+		if t.units > 0 && int64(t.c.recv.Load()) >= t.units {
+			return nil
+		}
+	}
+}
+
+func (t *serverTest) udpRR() error {
+	req := make([]byte, max(int(t.req.RequestSize), maxUDPPayload))
+	rsp := fillBuffer(int(t.req.ResponseSize))
+	t.udp.SetDeadline(t.deadline)
+	for t.units == 0 || int64(t.c.trans.Load()) < t.units {
+		n, from, err := t.udp.ReadFromUDPAddrPort(req)
+		if err != nil {
+			return err
+		}
+		t.c.recvCalls.Add(1)
+		if n == 0 {
+			return nil
+		}
+		t.c.recv.Add(uint64(n))
+		m, err := t.udp.WriteToUDPAddrPort(rsp, from)
+		t.c.sendCalls.Add(1)
+		if err != nil {
+			return err
+		}
+		t.c.sent.Add(uint64(m))
+		t.c.trans.Add(1)
+	}
+	return nil
+}
+
+// Addr formats a host and port for net.Dial, bracketing IPv6 literals.
+func Addr(host string, port int) string { return net.JoinHostPort(host, strconv.Itoa(port)) }

@@ -1,0 +1,46 @@
+package result
+
+// A Spec is what one test instance runs: every option that shapes the
+// measurement, in nperf's own names and explicit units. It lives here,
+// beside Record, because every Final record carries one; package netperf
+// builds it from netperf's command-line syntax.
+//
+// Sizes are bytes; 0 means "not set, use the default" (netperf's -1).
+type Spec struct {
+	Test   string `json:"test"`             // TCP_STREAM, TCP_MAERTS, TCP_RR, TCP_CRR, UDP_STREAM, UDP_RR
+	Host   string `json:"host,omitempty"`   // control host; "" = embedded loopback server
+	Port   int    `json:"port,omitempty"`   // control port (12865)
+	Family string `json:"family,omitempty"` // "inet", "inet6", "" = whatever the host resolves to
+
+	LocalHost string `json:"local_host,omitempty"` // -L: local address for control and data
+
+	// LengthSeconds is the test length for timed tests (-l N). Zero when
+	// the test ends after a count instead.
+	LengthSeconds int `json:"length_s,omitempty"`
+	// LengthUnits ends the test after this many bytes (STREAM) or
+	// transactions (RR, CRR): netperf's -l -N.
+	LengthUnits int64 `json:"length_units,omitempty"`
+
+	SendSize       int `json:"send_size,omitempty"`        // -m: bytes per send here
+	RemoteSendSize int `json:"remote_send_size,omitempty"` // -m ,N: bytes per send on the server
+	RecvSize       int `json:"recv_size,omitempty"`        // -M ,N: bytes per receive here
+	RemoteRecvSize int `json:"remote_recv_size,omitempty"` // -M N: bytes per receive on the server
+
+	LocalSendBuf  int `json:"local_send_buf,omitempty"`  // -s N: SO_SNDBUF here
+	LocalRecvBuf  int `json:"local_recv_buf,omitempty"`  // -s ,N: SO_RCVBUF here
+	RemoteSendBuf int `json:"remote_send_buf,omitempty"` // -S N
+	RemoteRecvBuf int `json:"remote_recv_buf,omitempty"` // -S ,N
+
+	RequestSize  int `json:"request_size,omitempty"`  // -r N: RR request bytes (default 1)
+	ResponseSize int `json:"response_size,omitempty"` // -r ,N: RR response bytes (default 1)
+
+	NoDelay        bool `json:"no_delay,omitempty"`         // -D: TCP_NODELAY both sides
+	LocalDataPort  int  `json:"local_data_port,omitempty"`  // -P N
+	RemoteDataPort int  `json:"remote_data_port,omitempty"` // -P ,N
+	LocalCPU       bool `json:"local_cpu,omitempty"`        // -c
+	RemoteCPU      bool `json:"remote_cpu,omitempty"`       // -C
+	IntervalMS     int  `json:"interval_ms,omitempty"`      // sampling period of interval records
+}
+
+// Tests lists the test names nperf runs, in netperf's order.
+var Tests = []string{"TCP_STREAM", "TCP_MAERTS", "TCP_RR", "TCP_CRR", "UDP_STREAM", "UDP_RR"}
