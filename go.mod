@@ -2,4 +2,7 @@ module nperf
 
 go 1.26.8
 
-require golang.org/x/sys v0.50.0 // indirect
+require (
+	github.com/rogpeppe/go-internal v1.14.1 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+)

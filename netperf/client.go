@@ -315,6 +315,7 @@ func (t *clientTest) run(ctx context.Context) error {
 		// The server may be waiting for an end marker it will not get;
 		// closing the control connection ends its session.
 		t.fillLocal(start, end, cpuStart)
+		serviceDemands(t.rec)
 		return runErr
 	}
 	t.fillLocal(start, end, cpuStart)
@@ -331,6 +332,7 @@ func (t *clientTest) run(ctx context.Context) error {
 		return kindErr(result.ErrRemote, "server failed during the test: remote error %d: %s", t.results.ServErrno, syscall.Errno(t.results.ServErrno))
 	}
 	t.fillRemote()
+	serviceDemands(t.rec)
 	if t.isInterrupted() {
 		return kindErr(result.ErrInterrupted, "interrupted after %.2f s", t.rec.Elapsed.Seconds())
 	}
@@ -414,6 +416,8 @@ func (t *clientTest) endTime(start time.Time) time.Time {
 }
 
 func (t *clientTest) runTCP(ctx context.Context, opts sockOpts, local, server netip.AddrPort) (start, end time.Time, err error) {
+	var initial [2]int
+	opts.initial = &initial
 	d := net.Dialer{Timeout: 30 * time.Second, Control: opts.control, LocalAddr: net.TCPAddrFromAddrPort(local)}
 	dial := func() (*net.TCPConn, error) {
 		c, err := d.DialContext(ctx, "tcp", server.String())
@@ -427,7 +431,7 @@ func (t *clientTest) runTCP(ctx context.Context, opts sockOpts, local, server ne
 	if t.sh.connect {
 		// CRR: a fresh connection per transaction, from an OS-chosen port.
 		d.LocalAddr = net.TCPAddrFromAddrPort(netip.AddrPortFrom(local.Addr(), 0))
-		return t.tcpCRR(dial)
+		return t.tcpCRR(dial, &initial)
 	}
 	conn, err := dial()
 	if err != nil {
@@ -436,28 +440,29 @@ func (t *clientTest) runTCP(ctx context.Context, opts sockOpts, local, server ne
 	defer conn.Close()
 	t.setData(conn)
 	defer t.setData(nil)
-	sb, rb := bufSizes(conn)
+	sb, rb := initial[0], initial[1]
 	t.rec.Detail.LocalSendBufStart, t.rec.Detail.LocalRecvBufStart = sb, rb
 	t.rec.Detail.LocalAddr = conn.LocalAddr().String()
 
 	sampler := t.startSampler()
 	start = time.Now()
 	sampler.begin(start)
-	if e := t.endTime(start); !e.IsZero() {
-		conn.SetDeadline(e)
+	until := t.endTime(start)
+	if !until.IsZero() {
+		conn.SetDeadline(until)
 	}
 	if t.interrupted {
 		conn.SetDeadline(time.Unix(1, 0))
 	}
 	switch {
 	case t.sh.rr:
-		err = t.tcpRR(conn)
+		err = t.tcpRR(conn, until)
 	case t.sh.direction == dirRecv:
 		t.sendSize = t.spec.SendSize
 		if t.sendSize <= 0 {
 			t.sendSize = chooseSendSize(sb, false)
 		}
-		err = sendStream(conn, fillBuffer(t.sendSize), &t.k, uint64(t.spec.LengthUnits))
+		err = sendStream(conn, fillBuffer(t.sendSize), &t.k, uint64(t.spec.LengthUnits), until)
 	default:
 		t.recvSize = t.spec.RecvSize
 		if t.recvSize <= 0 {
@@ -466,7 +471,7 @@ func (t *clientTest) runTCP(ctx context.Context, opts sockOpts, local, server ne
 		if t.recvSize <= 0 {
 			t.recvSize = 4096
 		}
-		err = recvStream(conn, make([]byte, t.recvSize), &t.k, uint64(t.spec.LengthUnits))
+		err = recvStream(conn, make([]byte, t.recvSize), &t.k, uint64(t.spec.LengthUnits), until)
 		if err == io.EOF {
 			err = nil // the server's timer ended the test
 		}
@@ -488,7 +493,7 @@ func (t *clientTest) runTCP(ctx context.Context, opts sockOpts, local, server ne
 	return start, end, nil
 }
 
-func (t *clientTest) tcpRR(c *net.TCPConn) error {
+func (t *clientTest) tcpRR(c *net.TCPConn, until time.Time) error {
 	t.sendSize, t.recvSize = t.reqSize(), t.rspSize()
 	req := fillBuffer(t.sendSize)
 	rsp := make([]byte, t.recvSize)
@@ -496,6 +501,9 @@ func (t *clientTest) tcpRR(c *net.TCPConn) error {
 	limit := uint64(t.spec.LengthUnits)
 	for limit == 0 || t.k.trans.Load() < limit {
 		t0 := time.Now()
+		if !until.IsZero() && !t0.Before(until) {
+			return nil
+		}
 		if err := writeAll(c, req, &t.k); err != nil {
 			return err
 		}
@@ -510,7 +518,7 @@ func (t *clientTest) tcpRR(c *net.TCPConn) error {
 
 // tcpCRR connects, sends a request, reads the response and closes, once
 // per transaction. The server closes first, so TIME_WAIT stays there.
-func (t *clientTest) tcpCRR(dial func() (*net.TCPConn, error)) (start, end time.Time, err error) {
+func (t *clientTest) tcpCRR(dial func() (*net.TCPConn, error), initial *[2]int) (start, end time.Time, err error) {
 	t.sendSize, t.recvSize = t.reqSize(), t.rspSize()
 	req := fillBuffer(t.sendSize)
 	rsp := make([]byte, t.recvSize)
@@ -542,7 +550,7 @@ func (t *clientTest) tcpCRR(dial func() (*net.TCPConn, error)) (start, end time.
 		}
 		if t.rec.Detail.LocalAddr == "" {
 			t.rec.Detail.LocalAddr = c.LocalAddr().String()
-			t.rec.Detail.LocalSendBufStart, t.rec.Detail.LocalRecvBufStart = bufSizes(c)
+			t.rec.Detail.LocalSendBufStart, t.rec.Detail.LocalRecvBufStart = initial[0], initial[1]
 		}
 		e := writeAll(c, req, &t.k)
 		if e == nil {
@@ -574,20 +582,21 @@ func (t *clientTest) runUDP(c *net.UDPConn, server netip.AddrPort) (start, end t
 	sampler := t.startSampler()
 	start = time.Now()
 	sampler.begin(start)
-	if e := t.endTime(start); !e.IsZero() {
-		c.SetDeadline(e)
+	until := t.endTime(start)
+	if !until.IsZero() {
+		c.SetDeadline(until)
 	}
 	if t.isInterrupted() {
 		c.SetDeadline(time.Unix(1, 0))
 	}
 	if t.sh.rr {
-		err = t.udpRR(c, server)
+		err = t.udpRR(c, server, until)
 	} else {
 		t.sendSize = t.spec.SendSize
 		if t.sendSize <= 0 {
 			t.sendSize = chooseSendSize(sb, true)
 		}
-		err = t.udpStream(c, server, fillBuffer(t.sendSize))
+		err = t.udpStream(c, server, fillBuffer(t.sendSize), until)
 	}
 	end = time.Now()
 	sampler.stop(end)
@@ -607,24 +616,28 @@ func (t *clientTest) runUDP(c *net.UDPConn, server netip.AddrPort) (start, end t
 	return start, end, nil
 }
 
-func (t *clientTest) udpStream(c *net.UDPConn, server netip.AddrPort, buf []byte) error {
+func (t *clientTest) udpStream(c *net.UDPConn, server netip.AddrPort, buf []byte, until time.Time) error {
 	limit := uint64(t.spec.LengthUnits)
 	for limit == 0 || t.k.sent.Load() < limit {
+		if !until.IsZero() && !time.Now().Before(until) {
+			return nil
+		}
 		n, err := c.WriteToUDPAddrPort(buf, server)
-		t.k.sendCalls.Add(1)
 		if err != nil {
 			if errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ECONNREFUSED) {
+				t.k.sendCalls.Add(1)
 				t.k.failedSends.Add(1)
 				continue
 			}
-			return err
+			return err // the deadline's cut-off write is not a send
 		}
+		t.k.sendCalls.Add(1)
 		t.k.sent.Add(uint64(n))
 	}
 	return nil
 }
 
-func (t *clientTest) udpRR(c *net.UDPConn, server netip.AddrPort) error {
+func (t *clientTest) udpRR(c *net.UDPConn, server netip.AddrPort, until time.Time) error {
 	t.sendSize, t.recvSize = t.reqSize(), t.rspSize()
 	req := fillBuffer(t.sendSize)
 	rsp := make([]byte, max(t.recvSize, maxUDPPayload))
@@ -632,6 +645,9 @@ func (t *clientTest) udpRR(c *net.UDPConn, server netip.AddrPort) error {
 	limit := uint64(t.spec.LengthUnits)
 	for limit == 0 || t.k.trans.Load() < limit {
 		t0 := time.Now()
+		if !until.IsZero() && !t0.Before(until) {
+			return nil
+		}
 		n, err := c.WriteToUDPAddrPort(req, server)
 		t.k.sendCalls.Add(1)
 		if err != nil {
@@ -680,8 +696,20 @@ func (t *clientTest) cpuSide(u cpuUtil) *result.CPUSide {
 		IOWaitPercent: u.iowait, IRQPercent: u.irq, SoftIRQPercent: u.softirq,
 		NumCPUs: u.numCPUs, Method: "S",
 	}
-	s.ServiceDemandUS, s.ServiceDemandUnit = serviceDemand(t.rec, u.util, u.numCPUs)
 	return s
+}
+
+// serviceDemands fills in service demand once every count is known: for
+// send tests it depends on the receiver's byte count.
+func serviceDemands(r *result.Record) {
+	if r.CPU == nil {
+		return
+	}
+	for _, s := range []*result.CPUSide{r.CPU.Local, r.CPU.Remote} {
+		if s != nil {
+			s.ServiceDemandUS, s.ServiceDemandUnit = serviceDemand(r, s.UtilPercent, s.NumCPUs)
+		}
+	}
 }
 
 // serviceDemand is netperf's: CPU microseconds spent per KB (1024 bytes)

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"sync/atomic"
+	"time"
 )
 
 // counters are the running totals of one data phase. The data loop is the
@@ -27,10 +28,16 @@ func fillBuffer(n int) []byte {
 	return b
 }
 
-// sendStream writes buf until an error (a deadline ends timed tests) or,
-// with limit > 0, until limit bytes have gone.
-func sendStream(c net.Conn, buf []byte, k *counters, limit uint64) error {
+// sendStream writes buf until an error, until the clock passes until (if
+// not zero) or, with limit > 0, until limit bytes have gone. The socket's
+// own deadline should be until too, so that a blocked write ends on time;
+// checking the clock as well ends the test at the first send after it
+// even when the runtime fires the socket deadline late.
+func sendStream(c net.Conn, buf []byte, k *counters, limit uint64, until time.Time) error {
 	for {
+		if !until.IsZero() && !time.Now().Before(until) {
+			return nil
+		}
 		if limit > 0 {
 			left := limit - k.sent.Load()
 			if left == 0 {
@@ -49,9 +56,13 @@ func sendStream(c net.Conn, buf []byte, k *counters, limit uint64) error {
 	}
 }
 
-// recvStream reads until EOF (returned as io.EOF), an error, or limit bytes.
-func recvStream(c net.Conn, buf []byte, k *counters, limit uint64) error {
+// recvStream reads until EOF (returned as io.EOF), an error, the clock
+// passing until (if not zero), or limit bytes.
+func recvStream(c net.Conn, buf []byte, k *counters, limit uint64, until time.Time) error {
 	for {
+		if !until.IsZero() && !time.Now().Before(until) {
+			return nil
+		}
 		n, err := c.Read(buf)
 		if n > 0 {
 			k.recvCalls.Add(1)

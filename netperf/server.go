@@ -570,7 +570,7 @@ func isPeerGone(err error) bool {
 
 func (t *serverTest) tcpStreamRecv(c *net.TCPConn) error {
 	buf := make([]byte, t.resp.ReceiveSize)
-	err := recvStream(c, buf, &t.c, uint64(t.units))
+	err := recvStream(c, buf, &t.c, uint64(t.units), time.Time{})
 	if err == io.EOF {
 		t.c.recvCalls.Add(1) // netserver counts the final 0-byte recv
 		return nil
@@ -580,7 +580,7 @@ func (t *serverTest) tcpStreamRecv(c *net.TCPConn) error {
 
 func (t *serverTest) tcpStreamSend(c *net.TCPConn) error {
 	buf := fillBuffer(int(t.resp.SendSize))
-	err := sendStream(c, buf, &t.c, uint64(t.units))
+	err := sendStream(c, buf, &t.c, uint64(t.units), t.deadline)
 	if isPeerGone(err) {
 		err = nil
 	}

@@ -12,6 +12,10 @@ import (
 type sockOpts struct {
 	sendBuf, recvBuf int
 	noDelay          bool
+	// initial, when set, receives SO_SNDBUF and SO_RCVBUF as they are
+	// right after the options are applied and before connect: the sizes
+	// netperf reports (the kernel may grow them once connected).
+	initial *[2]int
 }
 
 // control returns a net.Dialer / net.ListenConfig Control function that
@@ -28,6 +32,15 @@ func (o sockOpts) control(network, address string, c syscall.RawConn) error {
 		if o.recvBuf > 0 {
 			if e := unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, o.recvBuf); e != nil {
 				serr = e
+			}
+		}
+		if o.initial != nil {
+			o.initial[0], o.initial[1] = -1, -1
+			if v, e := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUF); e == nil {
+				o.initial[0] = v
+			}
+			if v, e := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF); e == nil {
+				o.initial[1] = v
 			}
 		}
 	})

@@ -3,8 +3,8 @@
 package netperftest
 
 import (
-	"fmt"
 	"context"
+	"fmt"
 	"net"
 	"strconv"
 	"sync"

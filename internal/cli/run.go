@@ -1,0 +1,193 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"nperf/netperf"
+	"nperf/netperf/output"
+	"nperf/result"
+)
+
+const runUsage = `Usage: nperf run [--json] [--interval DUR] [netperf global options] [-- test options]
+
+Runs one netperf test. Without -H it starts its own server on loopback.
+
+nperf options:
+  --json            write Records (JSON Lines) instead of netperf's text
+  --interval DUR    interval Record period with --json (default 1s; 0 = none)
+
+netperf global options:
+  -H host[,fam]     server (netserver or nperf server); fam 4 or 6
+  -p port           server control port (default 12865)
+  -L addr[,fam]     local address for control and data connections
+  -l secs           test length in seconds; -N ends after N bytes (STREAM)
+                    or N transactions (RR, CRR)
+  -t test           TCP_STREAM (default), TCP_MAERTS, TCP_RR, TCP_CRR,
+                    UDP_STREAM, UDP_RR
+  -f unit           b k m g (bits/s), B K M G (bytes/s), x (trans/s)
+  -P 0|1            print the banner and column titles (default 1)
+  -v level          0: the number only; 1: the table (default)
+  -c, -C            measure local, remote CPU utilisation
+  -4, -6            use IPv4, IPv6
+  -B brand          text appended to -P 0 results
+
+test options (after --):
+  -m size[,rsize]   bytes per send here [, on the server] (STREAM tests)
+  -M rsize[,size]   bytes per receive on the server [, here] (STREAM tests)
+  -s snd[,rcv]      local socket buffer sizes
+  -S snd[,rcv]      server socket buffer sizes
+  -r req[,rsp]      request and response sizes (RR, CRR; default 1,1)
+  -D                TCP_NODELAY on both sides
+  -P lport[,rport]  data connection ports, here and on the server
+Sizes take K/M/G (1024s) or k/m/g (1000s).
+`
+
+// runCmd is "nperf run" and the netperf link.
+func runCmd(ctx context.Context, stdio Stdio, args []string) int {
+	jsonOut := false
+	interval := time.Second
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			rest = append(rest, args[i:]...)
+			break
+		}
+		switch {
+		case a == "--json":
+			jsonOut = true
+		case a == "--help":
+			fmt.Fprint(stdio.Out, runUsage)
+			return exitOK
+		case a == "--interval" || strings.HasPrefix(a, "--interval="):
+			v, ok := strings.CutPrefix(a, "--interval=")
+			if !ok {
+				if i+1 >= len(args) {
+					errorf(stdio.Err, "option --interval: needs a duration")
+					return exitUsage
+				}
+				i++
+				v = args[i]
+			}
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 || (d > 0 && d < 10*time.Millisecond) {
+				errorf(stdio.Err, "option --interval: invalid duration %q (for example 1s or 250ms; at least 10ms, 0 for none)", v)
+				return exitUsage
+			}
+			interval = d
+		case strings.HasPrefix(a, "--"):
+			errorf(stdio.Err, "unknown option %s", a)
+			hintf(stdio.Err, "run 'nperf run --help' for the options")
+			return exitUsage
+		default:
+			rest = append(rest, a)
+		}
+	}
+	inv, err := netperf.ParseArgs(rest)
+	if err != nil {
+		errorf(stdio.Err, "%v", err)
+		hintf(stdio.Err, "run 'nperf run --help' for the options")
+		return exitUsage
+	}
+	if inv.Help {
+		fmt.Fprint(stdio.Out, runUsage)
+		return exitOK
+	}
+	if inv.Version {
+		return versionCmd(ctx, stdio, nil)
+	}
+	spec := inv.Spec
+	if jsonOut {
+		spec.IntervalMS = int(interval / time.Millisecond)
+	}
+
+	// No -H: the same server code, in this process, on loopback.
+	if spec.Host == "" {
+		stop, err := startEmbedded(ctx, &spec)
+		if err != nil {
+			errorf(stdio.Err, "embedded server: %v", err)
+			return exitFailed
+		}
+		defer stop()
+	}
+
+	opts := output.Options{Format: inv.Format, Verbosity: inv.Verbosity, Headers: inv.Headers, Brand: inv.Brand}
+	client := &netperf.Client{RunID: newRunID()}
+	var enc *result.Encoder
+	var mu sync.Mutex // the encoder is shared by the sampler and this goroutine
+	if jsonOut {
+		enc = result.NewEncoder(stdio.Out)
+		enc.EncodeHeader(newHeader(os.Args))
+		client.Interval = interval
+		client.Emit = func(r *result.Record) {
+			mu.Lock()
+			defer mu.Unlock()
+			enc.Encode(r)
+		}
+	} else {
+		output.Banner(stdio.Out, &spec, opts)
+	}
+
+	rec := client.Run(ctx, &spec)
+
+	if jsonOut {
+		mu.Lock()
+		enc.Encode(rec)
+		mu.Unlock()
+	} else if rec.Err == nil || rec.Err.Kind == result.ErrInterrupted && rec.Elapsed > 0 {
+		output.Result(stdio.Out, rec, opts)
+	}
+	if rec.Err != nil {
+		errorf(stdio.Err, "%s", rec.Err)
+		if rec.Err.Kind == result.ErrControlConnect {
+			hintf(stdio.Err, "is a netserver or 'nperf server' listening there? Without -H, nperf runs its own on loopback")
+		}
+		return exitFailed
+	}
+	return exitOK
+}
+
+// startEmbedded serves on a loopback ephemeral port and points spec at it.
+func startEmbedded(ctx context.Context, spec *result.Spec) (stop func(), err error) {
+	addr := "127.0.0.1:0"
+	if spec.Family == "inet6" {
+		addr = "[::1]:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		(&netperf.Server{}).Serve(ctx, ln)
+	}()
+	tcp := ln.Addr().(*net.TCPAddr)
+	spec.Host, spec.Port = tcp.IP.String(), tcp.Port
+	return func() { cancel(); <-done }, nil
+}
+
+func newRunID() string {
+	var b [6]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func newHeader(argv []string) *result.Header {
+	h := &result.Header{Tool: "nperf", Version: Version, Time: time.Now().UTC(), CommandLine: argv}
+	h.Hostname, _ = os.Hostname()
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		h.Kernel = runtime.GOOS + " " + strings.TrimSpace(string(b))
+	}
+	return h
+}
