@@ -67,7 +67,7 @@ func TestAllTestsOnLoopback(t *testing.T) {
 					t.Errorf("sent %d, server received %d", rec.BytesSent, rec.RemoteBytesRecv)
 				}
 			case "TCP_MAERTS":
-				if rec.BytesRecv == 0 || rec.BytesRecv != rec.RemoteBytesSent {
+				if rec.BytesRecv == 0 || rec.BytesRecv > rec.RemoteBytesSent {
 					t.Errorf("received %d, server sent %d", rec.BytesRecv, rec.RemoteBytesSent)
 				}
 			default:
