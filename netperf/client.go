@@ -143,6 +143,16 @@ func (c *Client) run(ctx context.Context, spec *result.Spec, rec *result.Record)
 	return err
 }
 
+// ctxEnded reports whether ctx is done or past its deadline; a dial can
+// fail on the deadline a moment before ctx itself reports it.
+func ctxEnded(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	dl, ok := ctx.Deadline()
+	return ok && !time.Now().Before(dl)
+}
+
 // causeOf strips Go's "dial tcp 1.2.3.4:5:" prefix, leaving "connection refused".
 func causeOf(err error) error {
 	var oe *net.OpError
@@ -320,10 +330,15 @@ func (t *clientTest) run(ctx context.Context) error {
 	}
 	t.fillLocal(start, end, cpuStart)
 
-	// Results: CRR servers answer only after their padded timer.
+	// Results: CRR servers answer only after their padded timer, which an
+	// interrupted run does not wait for: the local counts are the result.
+	if t.sh.connect && t.isInterrupted() {
+		serviceDemands(t.rec)
+		return kindErr(result.ErrInterrupted, "stopped after %.2f s (no server counts: a %s server reports only at its own timer)", t.rec.Elapsed.Seconds(), t.spec.Test)
+	}
 	if err := t.exchange(&m, true); err != nil {
 		if t.isInterrupted() {
-			return kindErr(result.ErrInterrupted, "interrupted; no results from the server: %v", err)
+			return kindErr(result.ErrInterrupted, "stopped after %.2f s; the server sent no results: %v", t.rec.Elapsed.Seconds(), err)
 		}
 		return err
 	}
@@ -334,7 +349,7 @@ func (t *clientTest) run(ctx context.Context) error {
 	t.fillRemote()
 	serviceDemands(t.rec)
 	if t.isInterrupted() {
-		return kindErr(result.ErrInterrupted, "interrupted after %.2f s", t.rec.Elapsed.Seconds())
+		return kindErr(result.ErrInterrupted, "stopped after %.2f s", t.rec.Elapsed.Seconds())
 	}
 	return nil
 }
@@ -421,6 +436,10 @@ func (t *clientTest) runTCP(ctx context.Context, opts sockOpts, local, server ne
 	d := net.Dialer{Timeout: 30 * time.Second, Control: opts.control, LocalAddr: net.TCPAddrFromAddrPort(local)}
 	dial := func() (*net.TCPConn, error) {
 		c, err := d.DialContext(ctx, "tcp", server.String())
+		if err != nil && ctxEnded(ctx) {
+			t.abort() // the interrupt may reach us before its AfterFunc runs
+			return nil, errAborted
+		}
 		if err != nil {
 			return nil, kindErr(result.ErrDataConnect, "data connection to %s: %v", server, causeOf(err))
 		}
@@ -487,6 +506,12 @@ func (t *clientTest) runTCP(ctx context.Context, opts sockOpts, local, server ne
 	// End of test: half-close, then read until the server closes.
 	t.rec.Detail.LocalSendBufBytes, t.rec.Detail.LocalRecvBufBytes = bufSizes(conn)
 	_, t.rec.Detail.MSS, _ = tcpFacts(conn)
+	if t.isInterrupted() && t.sh.direction == dirXmit {
+		// A MAERTS server sends until its own timer; reset the
+		// connection so that it stops now and reports.
+		conn.SetLinger(0)
+		return start, end, nil
+	}
 	conn.CloseWrite()
 	conn.SetDeadline(time.Now().Add(padTime + 2*time.Second))
 	drain(conn)
@@ -535,7 +560,7 @@ func (t *clientTest) tcpCRR(dial func() (*net.TCPConn, error), initial *[2]int) 
 		}
 		c, derr := dial()
 		if derr != nil {
-			if t.isInterrupted() {
+			if derr == errAborted || t.isInterrupted() {
 				break
 			}
 			err = derr

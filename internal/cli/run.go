@@ -166,7 +166,9 @@ func startEmbedded(ctx context.Context, spec *result.Spec) (stop func(), err err
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithCancel(ctx)
+	// The server outlives an interrupt of the client, so that the client
+	// can still collect the results of what it measured; stop ends it.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# compare.sh - nperf against stock netperf 2.7, side by side on loopback.
+#
+# Usage: bench/compare.sh [--nperf PATH] [--netperf PATH] [--netserver PATH]
+#                         [--runs N] [--length SECS] [--tests "T1 T2 ..."] [--cross]
+#
+# Pairs (client -> server), each server a separate process on its own port:
+#   C      stock netperf  -> stock netserver
+#   Go     nperf run      -> nperf server -D
+#   Go->C  nperf run      -> stock netserver   (--cross)
+#   C->Go  stock netperf  -> nperf server -D   (--cross)
+#
+# For each test the pairs run interleaved (C Go C Go ...) rather than one pair's
+# runs back to back, so slow drifts in machine load hit all pairs alike. Each
+# table shows median and min-max per pair, and the ratio of its median to C's.
+#
+# Without --nperf, nperf is built from this repo into a temp dir. Without
+# netperf/netserver (on PATH or given), only the pairs that can run are run.
+set -euo pipefail
+
+usage() {
+	sed -n '4,5p' "$0" | sed 's/^# //'
+	exit "${1:-2}"
+}
+
+nperf=""
+netperf=$(command -v netperf || true)
+netserver=$(command -v netserver || true)
+runs=5
+length=5
+tests="TCP_STREAM TCP_MAERTS TCP_RR TCP_CRR UDP_STREAM UDP_RR"
+cross=0
+
+while (($#)); do
+	case "$1" in
+	--nperf) nperf=${2?"--nperf needs a value"}; shift 2 ;;
+	--netperf) netperf=${2?"--netperf needs a value"}; shift 2 ;;
+	--netserver) netserver=${2?"--netserver needs a value"}; shift 2 ;;
+	--runs) runs=${2?"--runs needs a value"}; shift 2 ;;
+	--length) length=${2?"--length needs a value"}; shift 2 ;;
+	--tests) tests=${2?"--tests needs a value"}; shift 2 ;;
+	--cross) cross=1; shift ;;
+	-h | --help) usage 0 ;;
+	*) echo "compare.sh: unknown argument: $1" >&2; usage ;;
+	esac
+done
+[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: --runs must be a positive integer" >&2; exit 2; }
+[[ $length =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: --length must be a positive integer" >&2; exit 2; }
+
+for test in $tests; do
+	case $test in
+	TCP_STREAM | TCP_MAERTS | TCP_RR | TCP_CRR | UDP_STREAM | UDP_RR) ;;
+	*) echo "compare.sh: unknown test: $test" >&2; exit 2 ;;
+	esac
+done
+
+start=$SECONDS
+tmp=$(mktemp -d)
+server_pids=()
+
+# Stop our servers and remove the temp dir however we exit.
+cleanup() {
+	local pid
+	for pid in "${server_pids[@]}"; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+if [[ -z $nperf ]]; then
+	repo=$(cd "$(dirname "$0")/.." && pwd)
+	echo "building nperf from $repo"
+	(cd "$repo" && go build -o "$tmp/nperf" ./cmd/nperf)
+	nperf=$tmp/nperf
+fi
+[[ -x $nperf ]] || { echo "compare.sh: nperf not executable: $nperf" >&2; exit 1; }
+
+# A missing C program is not an error: the rows that need it are left out.
+have_netperf=0 have_netserver=0
+if [[ -n $netperf && -x $netperf ]]; then have_netperf=1; else
+	echo "NOTE: stock netperf not found (PATH or --netperf): no C or C->Go rows"
+fi
+if [[ -n $netserver && -x $netserver ]]; then have_netserver=1; else
+	echo "NOTE: stock netserver not found (PATH or --netserver): no C or Go->C rows"
+fi
+
+# start_server CMD...: start a server on a free port, the word PORT in CMD
+# standing for it, and set $server_port. Ports are drawn from 20000-31999,
+# below Linux's ephemeral range (32768+) where our own client connections take
+# their local ports. A port counts as free if nothing accepts a connection on
+# it; if the server still fails to bind (a race with another program), we try
+# another port rather than give up.
+start_server() {
+	local try i p pid a args
+	for ((try = 0; try < 5; try++)); do
+		p=$((20000 + RANDOM % 12000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
+		args=()
+		for a in "$@"; do [[ $a == PORT ]] && a=$p; args+=("$a"); done
+		# Run in a background job (not daemonized) so we own its pid.
+		"${args[@]}" >"$tmp/server-$p.log" 2>&1 &
+		pid=$!
+		server_pids+=("$pid")
+		for ((i = 0; i < 50; i++)); do
+			if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+				server_port=$p
+				return
+			fi
+			kill -0 "$pid" 2>/dev/null || break # it exited: port taken?
+			sleep 0.1
+		done
+		kill "$pid" 2>/dev/null || true
+	done
+	echo "compare.sh: could not start server: $*" >&2
+	cat "$tmp/server-$p.log" >&2
+	exit 1
+}
+
+# Pairs in run order: the client command (word-split later) and server port.
+pairs=()
+declare -A client port
+if ((have_netserver)); then
+	start_server "$netserver" -D -p PORT -L 127.0.0.1,4
+	cport=$server_port
+fi
+start_server "$nperf" server -D -p PORT -L 127.0.0.1,4
+goport=$server_port
+
+if ((have_netperf && have_netserver)); then
+	pairs+=(C); client[C]=$netperf; port[C]=$cport
+fi
+pairs+=(Go); client[Go]="$nperf run"; port[Go]=$goport
+if ((cross)); then
+	if ((have_netserver)); then
+		pairs+=("Go->C"); client["Go->C"]="$nperf run"; port["Go->C"]=$cport
+	fi
+	if ((have_netperf)); then
+		pairs+=("C->Go"); client["C->Go"]=$netperf; port["C->Go"]=$goport
+	fi
+fi
+
+# measure PAIR TEST: print one result number, or nothing if the run failed.
+# -v 0 prints just the headline number, except that for UDP_STREAM it is the
+# SEND rate; what got through is the second (remote) row of -v 1, last column.
+# timeout guards against a hung run (CRR needs LENGTH+4 s by design).
+measure() {
+	local pair=$1 test=$2 out verbose=0
+	[[ $test == UDP_STREAM ]] && verbose=1
+	# shellcheck disable=SC2086 # client is "prog" or "prog run": split on purpose
+	out=$(timeout $((2 * length + 30)) ${client[$pair]} -H 127.0.0.1 -p "${port[$pair]}" \
+		-t "$test" -l "$length" -P 0 -v "$verbose" 2>"$tmp/err") || true
+	if [[ $test == UDP_STREAM ]]; then
+		out=$(awk 'NF { if (++n == 2) print $NF }' <<<"$out")
+	else
+		out=$(awk 'NF { print $1; exit }' <<<"$out")
+	fi
+	if [[ $out =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
+		echo "$out"
+	else
+		# netperf reports some errors on stdout, so show both.
+		echo "  $pair $test run failed: $(head -c 300 "$tmp/err") ${out:0:300}" >&2
+	fi
+}
+
+# stats: numbers on stdin -> "median min max" (median of an even count is the
+# mean of the middle two); "- - -" if there are none.
+stats() {
+	sort -g | awk '{ v[++n] = $1 }
+		END {
+			if (!n) { print "- - -"; exit }  # every run failed
+			m = n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+			printf "%.2f %.2f %.2f\n", m, v[1], v[n]
+		}'
+}
+
+echo "nperf:     $nperf"
+echo "netperf:   ${netperf:-none}"
+echo "netserver: ${netserver:-none}"
+echo "pairs: ${pairs[*]}; $runs runs x ${length}s each, interleaved"
+
+for test in $tests; do
+	case $test in
+	*_STREAM | *_MAERTS) unit="10^6bits/s" ;;
+	*) unit="trans/s" ;;
+	esac
+	declare -A results=()
+	for ((r = 1; r <= runs; r++)); do
+		for pair in "${pairs[@]}"; do
+			results[$pair]+="$(measure "$pair" "$test") "
+		done
+	done
+
+	echo
+	echo "$test ($unit; $runs runs x ${length}s; higher is better)"
+	printf "  %-6s %12s %25s %6s %7s\n" pair median min-max ok "/C"
+	cmed=""
+	for pair in "${pairs[@]}"; do
+		read -r med lo hi < <(tr ' ' '\n' <<<"${results[$pair]}" | grep . | stats)
+		ok=$(wc -w <<<"${results[$pair]}")
+		[[ $pair == C ]] && cmed=$med
+		ratio="-"
+		if [[ -n $cmed && $cmed != "-" && $med != "-" ]]; then
+			ratio=$(awk -v a="$med" -v b="$cmed" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+		fi
+		range="$lo-$hi"
+		[[ $med == "-" ]] && range="-"
+		printf "  %-6s %12s %25s %6s %7s\n" "$pair" "$med" "$range" "$ok/$runs" "$ratio"
+	done
+	unset results
+done
+
+echo
+echo "total run time: $((SECONDS - start))s"
