@@ -2,8 +2,10 @@ package netperf
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"nperf/internal/units"
 	"nperf/result"
@@ -19,6 +21,19 @@ type Invocation struct {
 	Brand     string       // -B
 	Help      bool         // -h: print usage, run nothing
 	Version   bool         // -V
+
+	// Interim is netperf's -D: print an interim result this often while
+	// the test runs. Negative is netperf's "always timestamp" mode
+	// (-D -0.5); zero means none.
+	Interim time.Duration
+
+	// OmniMode is the omni output format chosen with a test option:
+	// "csv" (-o), "keyval" (-k), "human" (-O); "" = classic output.
+	OmniMode string
+	// OmniSelection is what followed -o/-k/-O: a comma or semicolon
+	// separated selector list, a file name, "all", "?" (list the
+	// selectors), or "" for the test's default list.
+	OmniSelection string
 }
 
 // A UsageError is a command line nperf cannot run; it names the option.
@@ -42,10 +57,11 @@ func usageErr(opt, format string, args ...any) *UsageError {
 // netperf that nperf does not implement yet are refused by name rather
 // than ignored, so that no one measures something other than they asked.
 const (
-	globalWithValue = "HpLltfPvB"
+	globalWithValue = "HpLltfPvBDiI"
 	globalFlags     = "46cChV"
 	testWithValue   = "mMsSrP"
 	testFlags       = "D"
+	testOptional    = "okO" // the value is optional: the next argument unless it is an option
 )
 
 // ParseArgs parses netperf's command-line syntax: global options, then
@@ -65,7 +81,7 @@ func ParseArgs(args []string) (*Invocation, error) {
 			break
 		}
 	}
-	err := getopt(global, "", globalWithValue, globalFlags, func(opt byte, val string) error {
+	err := getopt(global, "", globalWithValue, globalFlags, "", func(opt byte, val string) error {
 		name := "-" + string(opt)
 		switch opt {
 		case 'H':
@@ -146,6 +162,47 @@ func ParseArgs(args []string) (*Invocation, error) {
 			inv.Verbosity = n
 		case 'B':
 			inv.Brand = val
+		case 'D':
+			v, _ := splitComma(val) // netperf's optional ",units" suffix is not used
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f == 0 || math.Abs(f) > 3600 || math.IsNaN(f) {
+				return usageErr(name, "invalid interim interval %q (seconds, for example 1 or 0.5; negative = always timestamp)", val)
+			}
+			inv.Interim = time.Duration(f * float64(time.Second))
+			if d := inv.Interim; d > -10*time.Millisecond && d < 10*time.Millisecond {
+				return usageErr(name, "interim interval %q is below 10 ms", val)
+			}
+		case 'i':
+			a, b := splitBoth(val)
+			mx, err1 := strconv.Atoi(a)
+			mn, err2 := strconv.Atoi(b)
+			if err1 != nil || err2 != nil || mx < 1 || mn < 1 {
+				return usageErr(name, "invalid iterations %q (max,min)", val)
+			}
+			// netperf clamps to 3..30 iterations; one iteration means
+			// no confidence run at all.
+			mx, mn = min(max(mx, 1), 30), min(max(mn, 1), 30)
+			if mx > 1 {
+				mx, mn = max(mx, 3), max(mn, 3)
+			}
+			if mn > mx {
+				mn = mx
+			}
+			s.IterationsMax, s.IterationsMin = mx, mn
+		case 'I':
+			a, b := splitComma(val)
+			lv, err := strconv.Atoi(a)
+			if err != nil || (lv != 95 && lv != 99) {
+				return usageErr(name, "confidence level %q: netperf supports 95 or 99", a)
+			}
+			s.ConfidenceLevel = lv
+			if b != "" {
+				w, err := strconv.ParseFloat(b, 64)
+				if err != nil || w <= 0 || w > 100 {
+					return usageErr(name, "invalid interval width %q (percent)", b)
+				}
+				s.ConfidenceWidthPercent = w
+			}
 		case '4':
 			s.Family = "inet"
 		case '6':
@@ -165,7 +222,7 @@ func ParseArgs(args []string) (*Invocation, error) {
 		return nil, err
 	}
 	sh := shapes[s.Test]
-	err = getopt(test, "-- ", testWithValue, testFlags, func(opt byte, val string) error {
+	err = getopt(test, "-- ", testWithValue, testFlags, testOptional, func(opt byte, val string) error {
 		name := "-- -" + string(opt)
 		switch opt {
 		case 'm', 'M':
@@ -203,6 +260,9 @@ func ParseArgs(args []string) (*Invocation, error) {
 				return usageErr(name, "a UDP datagram carries at most %d bytes", maxUDPPayload)
 			}
 			s.RequestSize, s.ResponseSize = keep(s.RequestSize, a), keep(s.ResponseSize, b)
+		case 'o', 'k', 'O':
+			inv.OmniMode = map[byte]string{'o': "csv", 'k': "keyval", 'O': "human"}[opt]
+			inv.OmniSelection = val
 		case 'D':
 			if sh.udp {
 				return usageErr(name, "TCP_NODELAY does not apply to %s", s.Test)
@@ -229,6 +289,18 @@ func ParseArgs(args []string) (*Invocation, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.ConfidenceLevel != 0 && s.IterationsMax == 0 {
+		// netperf: -I without -i implies -i 10,3.
+		s.IterationsMax, s.IterationsMin = 10, 3
+	}
+	if s.IterationsMax > 1 {
+		if s.ConfidenceLevel == 0 {
+			s.ConfidenceLevel = 99
+		}
+		if s.ConfidenceWidthPercent == 0 {
+			s.ConfidenceWidthPercent = 5
+		}
+	}
 	if s.Test == "UDP_STREAM" && s.SendSize > maxUDPPayload {
 		return nil, usageErr("-- -m", "a UDP datagram carries at most %d bytes", maxUDPPayload)
 	}
@@ -248,8 +320,10 @@ func keep(old, v int) int {
 }
 
 // getopt walks short options in POSIX style: "-l 5", "-l5", grouped flags
-// "-cC". Positional arguments are refused.
-func getopt(args []string, prefix, withValue, flags string, f func(opt byte, val string) error) error {
+// "-cC". Options in optional take the next argument only when it does not
+// start with "-", as netperf's -o/-k/-O do. Positional arguments are
+// refused.
+func getopt(args []string, prefix, withValue, flags, optional string, f func(opt byte, val string) error) error {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if len(a) < 2 || a[0] != '-' {
@@ -265,6 +339,16 @@ func getopt(args []string, prefix, withValue, flags string, f func(opt byte, val
 					if i+1 >= len(args) {
 						return usageErr(name, "needs a value")
 					}
+					i++
+					val = args[i]
+				}
+				if err := f(opt, val); err != nil {
+					return err
+				}
+				j = len(a)
+			case strings.IndexByte(optional, opt) >= 0:
+				val := a[j+1:]
+				if val == "" && i+1 < len(args) && (args[i+1] == "" || args[i+1][0] != '-') {
 					i++
 					val = args[i]
 				}

@@ -104,6 +104,25 @@ type CPUSide struct {
 	ServiceDemandUnit string  `json:"service_demand_unit"` // "KB" or "Tran"
 }
 
+// Confidence reports a confidence run: how many iterations ran and how
+// wide the confidence interval of each result came out. Widths are full
+// interval widths in percent of the mean, as netperf's *_CONFID selectors.
+type Confidence struct {
+	Iterations       int     `json:"iterations"`
+	LevelPercent     int     `json:"level_percent"`      // 95 or 99
+	WantWidthPercent float64 `json:"want_width_percent"` // what -I asked for
+	// Met says whether every measured quantity reached WantWidthPercent.
+	Met                    bool    `json:"met"`
+	ThroughputWidthPercent float64 `json:"throughput_width_percent"`
+	LocalCPUWidthPercent   float64 `json:"local_cpu_width_percent,omitempty"`
+	RemoteCPUWidthPercent  float64 `json:"remote_cpu_width_percent,omitempty"`
+	// Samples holds the headline result of each iteration: bits/s for
+	// STREAM tests, transactions/s for RR tests.
+	Samples []float64 `json:"samples"`
+	// MeanResult is the mean of Samples: netperf's reported result.
+	MeanResult float64 `json:"mean_result"`
+}
+
 // Error says why an instance failed. Kind is one of the ErrKind constants.
 type Error struct {
 	Kind    string `json:"kind"`

@@ -40,6 +40,15 @@ type Spec struct {
 	LocalCPU       bool `json:"local_cpu,omitempty"`        // -c
 	RemoteCPU      bool `json:"remote_cpu,omitempty"`       // -C
 	IntervalMS     int  `json:"interval_ms,omitempty"`      // sampling period of interval records
+
+	// Confidence runs (-i max,min -I level,width): repeat the test until
+	// the confidence interval of the result at ConfidenceLevel percent is
+	// narrower than ConfidenceWidthPercent of the mean, between
+	// IterationsMin and IterationsMax times. IterationsMax <= 1: one run.
+	IterationsMax          int     `json:"iterations_max,omitempty"`
+	IterationsMin          int     `json:"iterations_min,omitempty"`
+	ConfidenceLevel        int     `json:"confidence_level,omitempty"`         // 95 or 99
+	ConfidenceWidthPercent float64 `json:"confidence_width_percent,omitempty"` // full width, % of the mean
 }
 
 // Tests lists the test names nperf runs, in netperf's order.
