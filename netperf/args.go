@@ -57,7 +57,7 @@ func usageErr(opt, format string, args ...any) *UsageError {
 // netperf that nperf does not implement yet are refused by name rather
 // than ignored, so that no one measures something other than they asked.
 const (
-	globalWithValue = "HpLltfPvBDiI"
+	globalWithValue = "HpLltfPvBDiIT"
 	globalFlags     = "46cChV"
 	testWithValue   = "mMsSrP"
 	testFlags       = "D"
@@ -160,6 +160,21 @@ func ParseArgs(args []string) (*Invocation, error) {
 				return usageErr(name, "invalid verbosity %q", val)
 			}
 			inv.Verbosity = n
+		case 'T':
+			a, b := splitBoth(val)
+			for _, p := range []struct {
+				v   string
+				dst **int
+			}{{a, &s.CPUBind}, {b, &s.RemoteCPUBind}} {
+				if p.v == "" {
+					continue
+				}
+				n, err := strconv.Atoi(p.v)
+				if err != nil || n < 0 || n >= 1024 {
+					return usageErr(name, "invalid CPU number %q", p.v)
+				}
+				*p.dst = &n
+			}
 		case 'B':
 			inv.Brand = val
 		case 'D':

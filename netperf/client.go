@@ -32,6 +32,10 @@ type Client struct {
 	// Emit receives interval Records as they are measured, from a
 	// goroutine of the Client; it must not block for long.
 	Emit func(*result.Record)
+	// Ready, when set, is called once the data connection is up, right
+	// before the data phase starts; it may block (a start barrier shared
+	// by many instances). An error ends the test before any data moves.
+	Ready func() error
 	// RunID, Instance and Host are copied into every Record.
 	RunID    string
 	Instance int
@@ -205,8 +209,12 @@ func orDefault(v int) int32 {
 func (t *clientTest) request(netperfPort int) *omniRequest {
 	s := t.spec
 	nf, _ := family(t.server)
+	cpuBind := int32(-1)
+	if s.RemoteCPUBind != nil {
+		cpuBind = int32(*s.RemoteCPUBind)
+	}
 	r := &omniRequest{
-		CPUBind:        -1,
+		CPUBind:        cpuBind,
 		SendBufSize:    orDefault(s.RemoteSendBuf),
 		SendSize:       orDefault(s.RemoteSendSize),
 		SendAlignment:  8,
@@ -422,6 +430,19 @@ func (t *clientTest) setData(c net.Conn) bool {
 	return !t.interrupted
 }
 
+func (t *clientTest) ready() error {
+	if t.c.Ready == nil {
+		return nil
+	}
+	if err := t.c.Ready(); err != nil {
+		if t.isInterrupted() {
+			return kindErr(result.ErrInterrupted, "stopped before the data phase: %v", err)
+		}
+		return kindErr(result.ErrData, "before the data phase: %v", err)
+	}
+	return nil
+}
+
 // endTime is when a timed test ends; zero for count-based tests.
 func (t *clientTest) endTime(start time.Time) time.Time {
 	if t.spec.LengthSeconds > 0 {
@@ -464,6 +485,9 @@ func (t *clientTest) runTCP(ctx context.Context, opts sockOpts, local, server ne
 	t.rec.Detail.LocalAddr = conn.LocalAddr().String()
 
 	sampler := t.startSampler()
+	if err := t.ready(); err != nil {
+		return time.Now(), time.Now(), err
+	}
 	start = time.Now()
 	sampler.begin(start)
 	until := t.endTime(start)
@@ -550,6 +574,9 @@ func (t *clientTest) tcpCRR(dial func() (*net.TCPConn, error), initial *[2]int) 
 	t.latency = stats.NewHistogram()
 	limit := uint64(t.spec.LengthUnits)
 	sampler := t.startSampler()
+	if err := t.ready(); err != nil {
+		return time.Now(), time.Now(), err
+	}
 	start = time.Now()
 	sampler.begin(start)
 	deadline := t.endTime(start)
@@ -605,6 +632,9 @@ func (t *clientTest) runUDP(c *net.UDPConn, server netip.AddrPort) (start, end t
 	t.rec.Detail.LocalSendBufStart, t.rec.Detail.LocalRecvBufStart = sb, rb
 	t.rec.Detail.LocalAddr = c.LocalAddr().String()
 	sampler := t.startSampler()
+	if err := t.ready(); err != nil {
+		return time.Now(), time.Now(), err
+	}
 	start = time.Now()
 	sampler.begin(start)
 	until := t.endTime(start)

@@ -1,6 +1,8 @@
 package netperf
 
 import (
+	"nperf/result"
+
 	"bufio"
 	"bytes"
 	"fmt"
@@ -75,4 +77,26 @@ func utilBetween(a, b cpuTimes) cpuUtil {
 	u.softirq = pct(a.softirq, b.softirq)
 	u.util = 100 - pct(a.idle, b.idle)
 	return u
+}
+
+// A CPUReading is one reading of the system's CPU counters; two bracket a
+// measurement window. Callers that measure a window of their own (a
+// multi-instance run) use it; tests use their own readings internally.
+type CPUReading struct{ t cpuTimes }
+
+// ReadCPU takes a reading from /proc/stat.
+func ReadCPU() (CPUReading, error) {
+	t, err := readCPUTimes()
+	return CPUReading{t}, err
+}
+
+// UtilSince is system-wide CPU utilisation between an earlier reading and
+// this one, in percent of all CPUs, without service demand.
+func (r CPUReading) UtilSince(earlier CPUReading) *result.CPUSide {
+	u := utilBetween(earlier.t, r.t)
+	return &result.CPUSide{
+		UtilPercent: u.util, UserPercent: u.user, SystemPercent: u.system,
+		IOWaitPercent: u.iowait, IRQPercent: u.irq, SoftIRQPercent: u.softirq,
+		NumCPUs: u.numCPUs, Method: "S",
+	}
 }

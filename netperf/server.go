@@ -118,6 +118,13 @@ func (s *Server) ServeConn(ctx context.Context, ctrl net.Conn) error {
 		case typeDoOmni:
 			var req omniRequest
 			req.decode(&m)
+			if req.CPUBind >= 0 {
+				// netperf -T ,N: run this session on CPU N. The thread stays
+				// locked, so it ends with the session.
+				if err := bindThread(int(req.CPUBind)); err != nil {
+					s.logf("session %s: cannot bind to CPU %d: %v", ctrl.RemoteAddr(), req.CPUBind, err)
+				}
+			}
 			if err := s.omni(ctx, ctrl, &req); err != nil {
 				return err
 			}

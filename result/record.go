@@ -38,12 +38,19 @@ type Record struct {
 	Transactions    uint64 `json:"transactions,omitempty"`      // RR / CRR round trips completed
 
 	// Latency holds every round trip of an RR or CRR test (Final only).
-	Latency *stats.Histogram  `json:"latency,omitempty"`
-	CPU     *CPUUsage         `json:"cpu,omitempty"`
-	Detail  *Detail           `json:"detail,omitempty"`
-	Spec    *Spec             `json:"spec,omitempty"` // Final only: every option that produced it
-	Err     *Error            `json:"error,omitempty"`
-	Labels  map[string]string `json:"labels,omitempty"`
+	Latency *stats.Histogram `json:"latency,omitempty"`
+	CPU     *CPUUsage        `json:"cpu,omitempty"`
+	Detail  *Detail          `json:"detail,omitempty"`
+	Spec    *Spec            `json:"spec,omitempty"` // Final only: every option that produced it
+	// Confidence is set on the Final record of a confidence run (-i/-I):
+	// the counts and elapsed time are then sums over all iterations.
+	Confidence *Confidence `json:"confidence,omitempty"`
+	// Aggregate is set on the one record that sums the instances of a
+	// multi-instance run (Instance is then -1): its counts are over the
+	// common window in which every valid instance was in its data phase.
+	Aggregate *Aggregate        `json:"aggregate,omitempty"`
+	Err       *Error            `json:"error,omitempty"`
+	Labels    map[string]string `json:"labels,omitempty"`
 }
 
 // Detail carries the netperf-level facts behind a result that netperf's
@@ -121,6 +128,28 @@ type Confidence struct {
 	Samples []float64 `json:"samples"`
 	// MeanResult is the mean of Samples: netperf's reported result.
 	MeanResult float64 `json:"mean_result"`
+}
+
+// Aggregate describes how a multi-instance run was summed.
+type Aggregate struct {
+	Instances int `json:"instances"` // started
+	Valid     int `json:"valid"`     // finished without error and moved data
+	// The common window: from the last instance's data-phase start to the
+	// first valid instance's end. The record's Start and Elapsed are it.
+	WindowCoverage float64 `json:"window_coverage"` // window / requested length (0..1); 0 for count-based runs
+	// StartSpread is the time between the first and the last instance
+	// starting its data phase.
+	StartSpread time.Duration `json:"start_spread_ns"`
+	// NaiveSumBitsPerSecond and NaiveSumTransactionsPerSecond add up the
+	// instances' own whole-run results, as super_netperf does; skew between
+	// instances makes them larger than the window's honest aggregate.
+	NaiveSumBitsPerSecond         float64 `json:"naive_sum_bits_per_second"`
+	NaiveSumTransactionsPerSecond float64 `json:"naive_sum_transactions_per_second,omitempty"`
+	// JainIndex is Jain's fairness index of the instances' window rates
+	// (1 = perfectly even, 1/n = one instance got everything).
+	JainIndex   float64  `json:"jain_index"`
+	Interrupted bool     `json:"interrupted,omitempty"`
+	Warnings    []string `json:"warnings,omitempty"`
 }
 
 // Error says why an instance failed. Kind is one of the ErrKind constants.

@@ -41,6 +41,11 @@ type Spec struct {
 	RemoteCPU      bool `json:"remote_cpu,omitempty"`       // -C
 	IntervalMS     int  `json:"interval_ms,omitempty"`      // sampling period of interval records
 
+	// CPUBind pins the instance's data loop to this CPU here, RemoteCPUBind
+	// the server's (netperf's -T local,remote). Nil: not pinned.
+	CPUBind       *int `json:"cpu_bind,omitempty"`
+	RemoteCPUBind *int `json:"remote_cpu_bind,omitempty"`
+
 	// Confidence runs (-i max,min -I level,width): repeat the test until
 	// the confidence interval of the result at ConfidenceLevel percent is
 	// narrower than ConfidenceWidthPercent of the mean, between
