@@ -197,7 +197,7 @@ func (r *Record) ThroughputBitsPerSecond() float64 {
 func (r *Record) PayloadBytes() uint64 {
 	switch r.Test {
 	case "TCP_STREAM", "UDP_STREAM":
-		if r.Final && r.Err == nil {
+		if r.Final && (r.Err == nil || r.RemoteBytesRecv > 0) {
 			// What arrived, not what was sent: lost datagrams do not count.
 			return r.RemoteBytesRecv
 		}

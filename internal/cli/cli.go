@@ -40,6 +40,7 @@ func commands() []command {
 	return []command{
 		{"run", "run one netperf test (netperf's options; no -H: an embedded loopback server)", runCmd},
 		{"server", "serve netperf clients, like netserver", serverCmd},
+		{"multi", "run N instances of a test at once and sum them honestly", multiCmd},
 		{"version", "print nperf's version", versionCmd},
 	}
 }
