@@ -135,8 +135,12 @@ func (c *Client) run(ctx context.Context, spec *result.Spec, rec *result.Record)
 	}
 	defer ctrl.Close()
 
-	t := &clientTest{c: c, spec: spec, sh: sh, rec: rec, ctrl: ctrl, server: addr, local: local}
-	err = t.run(ctx)
+	if spec.IterationsMax > 1 {
+		err = c.runConfidence(ctx, spec, sh, rec, ctrl, addr, local)
+	} else {
+		t := &clientTest{c: c, spec: spec, sh: sh, rec: rec, ctrl: ctrl, server: addr, local: local}
+		err = t.run(ctx)
+	}
 	// Close the control connection the way netperf does: half-close and
 	// wait briefly for the server to close its side.
 	if tc, ok := ctrl.(*net.TCPConn); ok && err == nil {
@@ -179,6 +183,9 @@ type clientTest struct {
 	ctrl   net.Conn
 	server netip.Addr
 	local  netip.Addr
+
+	dataPort uint32 // ask for this data port: netperf repeats the last one in confidence runs
+	seqBase  int    // first interval number: confidence iterations continue the count
 
 	resp     omniResponse
 	results  omniResults
@@ -235,6 +242,9 @@ func (t *clientTest) request(netperfPort int) *omniRequest {
 		SocketPrio:     -1,
 		SocketTOS:      -1,
 		Flags:          flagRoutingAllowed,
+	}
+	if t.dataPort != 0 {
+		r.DataPort = t.dataPort
 	}
 	if t.sh.udp {
 		r.SocketType, r.Protocol = nstDgram, protoUDP

@@ -135,3 +135,31 @@ func TestControlConnectError(t *testing.T) {
 		t.Fatalf("err = %v, want control-connect", rec.Err)
 	}
 }
+
+// TestConfidenceRun repeats the test on one control connection: at least
+// IterationsMin and at most IterationsMax times, with each iteration's
+// result kept and the counts summed.
+func TestConfidenceRun(t *testing.T) {
+	srv := netperftest.NewServer(t)
+	spec := &result.Spec{Test: "TCP_RR", Host: srv.Host, Port: srv.Port, LengthUnits: 300,
+		IterationsMax: 4, IterationsMin: 3, ConfidenceLevel: 99, ConfidenceWidthPercent: 0.0001}
+	rec := (&netperf.Client{}).Run(context.Background(), spec)
+	if rec.Err != nil {
+		t.Fatal(rec.Err)
+	}
+	c := rec.Confidence
+	if c == nil || c.Iterations != 4 || len(c.Samples) != 4 || c.Met {
+		t.Fatalf("confidence %+v: want 4 iterations, not met at a 0.0001%% width", c)
+	}
+	if rec.Transactions != 1200 || rec.Latency.Count() != 1200 {
+		t.Errorf("summed %d transactions, histogram %d, want 4 x 300", rec.Transactions, rec.Latency.Count())
+	}
+	if c.ThroughputWidthPercent <= 0 || c.MeanResult <= 0 {
+		t.Errorf("width %v mean %v", c.ThroughputWidthPercent, c.MeanResult)
+	}
+	spec.ConfidenceWidthPercent = 1000 // anything is within 1000%
+	rec = (&netperf.Client{}).Run(context.Background(), spec)
+	if rec.Err != nil || rec.Confidence.Iterations != 3 || !rec.Confidence.Met {
+		t.Errorf("wide interval: %v, %+v; want met after the minimum of 3", rec.Err, rec.Confidence)
+	}
+}

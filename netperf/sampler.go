@@ -26,7 +26,9 @@ func (t *clientTest) snapshot() snapshot {
 	return snapshot{t.k.sent.Load(), t.k.recv.Load(), t.k.trans.Load()}
 }
 
-func (t *clientTest) startSampler() *sampler { return &sampler{t: t, quit: make(chan struct{})} }
+func (t *clientTest) startSampler() *sampler {
+	return &sampler{t: t, quit: make(chan struct{}), seq: t.seqBase}
+}
 
 func (s *sampler) enabled() bool { return s.t.c.Interval > 0 && s.t.c.Emit != nil }
 

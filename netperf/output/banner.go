@@ -18,14 +18,6 @@ import (
 	"nperf/result"
 )
 
-// Options are netperf's global output options.
-type Options struct {
-	Format    units.Format // -f letter; units.FormatDefault = the test's default (m for stream tests, x = Trans for RR/CRR)
-	Verbosity int          // -v: 0 prints the headline number only; 1 and above the table
-	Headers   bool         // -P 1 (default true): banner and column titles; false for -P 0
-	Brand     string       // -B brand; printed per netperf's rules (only when headers are off)
-}
-
 // testTitles are the names netperf's banner gives each test. They are the
 // migrated (omni) versions, hence "MIGRATED".
 var testTitles = map[string]string{
