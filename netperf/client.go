@@ -97,6 +97,16 @@ func resolve(ctx context.Context, host, family string) (netip.Addr, error) {
 	if a, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
 		return a.Unmap(), nil
 	}
+	// getaddrinfo answers "localhost" in both families even when
+	// /etc/hosts lists only one; Go's resolver does not.
+	if strings.EqualFold(host, "localhost") {
+		if family == "inet6" {
+			return netip.IPv6Loopback(), nil
+		}
+		if family == "inet" {
+			return netip.AddrFrom4([4]byte{127, 0, 0, 1}), nil
+		}
+	}
 	addrs, err := net.DefaultResolver.LookupNetIP(ctx, network, host)
 	if err != nil {
 		return netip.Addr{}, err
