@@ -1,11 +1,22 @@
-// Package output owns netperf's classic human output: the banner line a
-// test prints before it runs and the fixed-layout result table it prints
-// when it ends, byte for byte as stock netperf 2.7.1 prints them (including
-// its quirks), so that scripts that scrape netperf keep working.
+// Package output owns netperf's text output, byte for byte as stock
+// netperf 2.7.1 prints it (including its quirks), so that scripts that
+// scrape netperf keep working:
+//
+//   - the banner line a test prints before it runs (Banner);
+//   - the classic fixed-layout result table (Result), with the warning of
+//     a confidence run that missed its interval and the extra blocks and
+//     histogram of -v 2;
+//   - the omni selectors printed with -o, -k and -O (Omni, Select,
+//     SelectorList);
+//   - the interim results of -D (Interim).
 //
 // The layouts come from the migrated (omni) send_tcp_stream, send_tcp_maerts,
-// send_tcp_rr, send_tcp_conn_rr, send_udp_stream and send_udp_rr of
-// netperf's nettest_omni.c and print_top_test_header of nettest_bsd.c.
+// send_tcp_rr, send_tcp_conn_rr, send_udp_stream and send_udp_rr and the
+// omni printers of netperf's nettest_omni.c, print_top_test_header of
+// nettest_bsd.c, and the demo, confidence and histogram code of netlib.c.
+// Everything is printed from Records: where a Record lacks a value netperf
+// prints, nperf prints netperf's own placeholder for an unknown value,
+// never a number of its own.
 package output
 
 import (
@@ -14,7 +25,6 @@ import (
 	"net/netip"
 	"strings"
 
-	"nperf/internal/units"
 	"nperf/result"
 )
 
@@ -35,8 +45,10 @@ var testTitles = map[string]string{
 //
 // The " : histogram : interval : demo" suffix is what a stock netperf
 // built with those configure options prints, and request/response tests
-// other than TCP_CRR add " : first burst 0". Banner writes nothing when
-// o.Headers is false (-P 0).
+// other than TCP_CRR add " : first burst 0". A confidence run (-i with a
+// maximum above 1) adds the interval it aims for after the addresses,
+// " : +/-2.500% @ 99% conf. ". Banner writes nothing when o.Headers is
+// false (-P 0).
 func Banner(w io.Writer, spec *result.Spec, o Options) error {
 	if !o.Headers {
 		return nil
@@ -69,6 +81,7 @@ func Banner(w io.Writer, spec *result.Spec, o Options) error {
 	fmt.Fprintf(&b, "%s from %s (%s) port %d %s to %s (%s) port %d %s",
 		title, src, shortAddr(src, inet6), spec.LocalDataPort, family,
 		dst, shortAddr(dst, inet6), spec.RemoteDataPort, family)
+	b.WriteString(confidenceSuffix(spec))
 	if spec.NoDelay {
 		b.WriteString(" : nodelay")
 	}

@@ -48,7 +48,7 @@ func TestNetperfFixtures(t *testing.T) {
 
 // readFixture returns a fixture's command line and netperf's stdout: the
 // file without its leading and trailing "# " lines.
-func readFixture(t *testing.T, file string) (cmd, stdout string) {
+func readFixture(t testing.TB, file string) (cmd, stdout string) {
 	t.Helper()
 	b, err := os.ReadFile(file)
 	if err != nil {

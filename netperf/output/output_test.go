@@ -12,6 +12,7 @@ import (
 	"nperf/internal/units"
 	"nperf/netperf/output"
 	"nperf/result"
+	"nperf/stats"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
@@ -31,8 +32,10 @@ func sampleRecord(test string) *result.Record {
 			SendSize: 16384, RecvSize: 131072, RemoteSendSize: 16384, RemoteRecvSize: 131072,
 		},
 		CPU: &result.CPUUsage{
-			Local:  &result.CPUSide{UtilPercent: 37.52, NumCPUs: 4, Method: "S", ServiceDemandUS: 0.653, ServiceDemandUnit: "KB"},
-			Remote: &result.CPUSide{UtilPercent: 41.08, NumCPUs: 4, Method: "S", ServiceDemandUS: 0.715, ServiceDemandUnit: "KB"},
+			Local: &result.CPUSide{UtilPercent: 37.52, UserPercent: 20.01, SystemPercent: 12.5, IOWaitPercent: 0.01,
+				SoftIRQPercent: 5, NumCPUs: 4, Method: "S", ServiceDemandUS: 0.653, ServiceDemandUnit: "KB"},
+			Remote: &result.CPUSide{UtilPercent: 41.08, UserPercent: 18.75, SystemPercent: 15.33, IRQPercent: 0.2,
+				SoftIRQPercent: 6.8, NumCPUs: 2, Method: "S", ServiceDemandUS: 0.715, ServiceDemandUnit: "KB"},
 		},
 	}
 	d := rec.Detail
@@ -66,8 +69,33 @@ func sampleRecord(test string) *result.Record {
 		d.SendCalls, d.RecvCalls = rec.Transactions, rec.Transactions
 		rec.CPU.Local.ServiceDemandUS, rec.CPU.Local.ServiceDemandUnit = 59.013, "Tran"
 		rec.CPU.Remote.ServiceDemandUS, rec.CPU.Remote.ServiceDemandUnit = 64.611, "Tran"
+		rec.Latency = sampleLatency()
+	}
+	if test != "UDP_STREAM" && test != "UDP_RR" {
+		d.MSS = 65483
 	}
 	return rec
+}
+
+// sampleLatency is a fixed spread of round trips: most between 9 and 39
+// us (none on a decimal boundary, where nperf's histogram cannot tell
+// which side of it a time was), a tail in the hundreds of microseconds and a few of milliseconds
+// and seconds, so that every row of netperf's histogram has something.
+func sampleLatency() *stats.Histogram {
+	h := stats.NewHistogram()
+	for i := range 20000 {
+		v := 9075*time.Nanosecond + time.Duration(i%200)*150*time.Nanosecond
+		switch {
+		case i%5000 == 0:
+			v = time.Duration(i/5000+1) * 1300 * time.Millisecond
+		case i%1000 == 0:
+			v = 3500*time.Microsecond + time.Duration(i)*time.Microsecond
+		case i%100 == 0:
+			v = 250*time.Microsecond + time.Duration(i)*time.Nanosecond
+		}
+		h.Record(v)
+	}
+	return h
 }
 
 // variants are the command lines each test is rendered with: how they
@@ -215,6 +243,24 @@ func TestBanner(t *testing.T) {
 			spec: result.Spec{Test: "TCP_STREAM", Host: "localhost", Family: "inet6"},
 			opts: output.Options{Headers: true},
 			want: "MIGRATED TCP STREAM TEST from ::0 (::) port 0 AF_INET6 to localhost (::1) port 0 AF_INET6 : histogram : interval : demo\n",
+		},
+		{
+			name: "confidence",
+			spec: result.Spec{Test: "TCP_STREAM", Host: "127.0.0.1", IterationsMax: 10, IterationsMin: 3, ConfidenceLevel: 99, ConfidenceWidthPercent: 5},
+			opts: output.Options{Headers: true},
+			want: "MIGRATED TCP STREAM TEST from 0.0.0.0 (0.0.0.0) port 0 AF_INET to 127.0.0.1 () port 0 AF_INET : +/-2.500% @ 99% conf.  : histogram : interval : demo\n",
+		},
+		{
+			name: "confidence_nodelay_rr",
+			spec: result.Spec{Test: "TCP_RR", Host: "127.0.0.1", NoDelay: true, IterationsMax: 3, IterationsMin: 3, ConfidenceLevel: 95, ConfidenceWidthPercent: 50},
+			opts: output.Options{Headers: true},
+			want: "MIGRATED TCP REQUEST/RESPONSE TEST from 0.0.0.0 (0.0.0.0) port 0 AF_INET to 127.0.0.1 () port 0 AF_INET : +/-25.000% @ 95% conf.  : nodelay : histogram : interval : demo : first burst 0\n",
+		},
+		{
+			name: "one_iteration_is_no_confidence_run",
+			spec: result.Spec{Test: "TCP_STREAM", Host: "127.0.0.1", IterationsMax: 1, IterationsMin: 1, ConfidenceLevel: 99, ConfidenceWidthPercent: 5},
+			opts: output.Options{Headers: true},
+			want: "MIGRATED TCP STREAM TEST from 0.0.0.0 (0.0.0.0) port 0 AF_INET to 127.0.0.1 () port 0 AF_INET : histogram : interval : demo\n",
 		},
 		{
 			name: "default_host",

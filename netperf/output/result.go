@@ -18,26 +18,31 @@ import (
 // netperf prints them. Each test keeps netperf's own spacing, which differs
 // between tests in small ways (TCP_RR and UDP_RR rows with CPU, TCP_CRR
 // without a brand or method letters), because scripts split these lines.
+//
+// Around the table Result prints what netperf's classic printer prints:
+// before it, the "!!! WARNING" block of a confidence run whose interval
+// was not met (confidence.go); after it, at -v 2 and above, the extra
+// blocks of verbose.go. For a confidence run the throughput and elapsed
+// time are the means over its iterations, as netperf reports them.
 func Result(w io.Writer, rec *result.Record, o Options) error {
-	if rec == nil || rec.Spec == nil {
-		return fmt.Errorf("result: record has no test spec")
-	}
-	if !rec.Final {
-		return fmt.Errorf("result: %s record is an interval sample, not a final result", rec.Test)
-	}
-	if rec.Detail == nil {
-		return fmt.Errorf("result: %s record has no detail", rec.Test)
+	if err := checkFinal("result", rec); err != nil {
+		return err
 	}
 	t := table{rec: rec, d: rec.Detail, o: o, verbose: o.Verbosity >= 1}
 	t.cpu = rec.Spec.LocalCPU || rec.Spec.RemoteCPU
+	t.format = testFormat(rec.Test, o.Format)
+	t.elapsed = elapsedSeconds(rec)
 	var local, remote *result.CPUSide
 	if rec.CPU != nil {
 		local, remote = rec.CPU.Local, rec.CPU.Remote
 	}
-	t.local = cpuOf(rec.Spec.LocalCPU, local)
-	t.remote = cpuOf(rec.Spec.RemoteCPU, remote)
+	t.local = cpuOf(rec, rec.Spec.LocalCPU, local, t.format)
+	t.remote = cpuOf(rec, rec.Spec.RemoteCPU, remote, t.format)
 	if !o.Headers {
 		t.brand = o.Brand
+	}
+	if rec.Confidence != nil && !rec.Confidence.Met && rec.Spec.IterationsMax > 1 {
+		writeWarning(&t.b, rec.Confidence)
 	}
 	switch rec.Test {
 	case "TCP_STREAM", "TCP_MAERTS":
@@ -49,6 +54,9 @@ func Result(w io.Writer, rec *result.Record, o Options) error {
 	default:
 		return fmt.Errorf("result: unknown test %q", rec.Test)
 	}
+	if o.Verbosity >= 2 {
+		t.verbose2()
+	}
 	_, err := w.Write(t.b.Bytes())
 	return err
 }
@@ -59,9 +67,11 @@ type table struct {
 	rec     *result.Record
 	d       *result.Detail
 	o       Options
-	verbose bool   // -v 1 and above: the table rather than the headline number
-	cpu     bool   // -c or -C: the CPU variant of the table
-	brand   string // -B, printed only with -P 0
+	format  units.Format // the unit of the headline result, from testFormat
+	elapsed float64      // seconds, as netperf prints them (elapsedSeconds)
+	verbose bool         // -v 1 and above: the table rather than the headline number
+	cpu     bool         // -c or -C: the CPU variant of the table
+	brand   string       // -B, printed only with -P 0
 	local   cpuSide
 	remote  cpuSide
 }
@@ -73,7 +83,9 @@ type cpuSide struct {
 	method byte    // netperf's method letter; 'U' (unknown) when not measured
 }
 
-func cpuOf(measured bool, s *result.CPUSide) cpuSide {
+// cpuOf is one side's figures, with the service demand in the unit the
+// table's heading names for format f.
+func cpuOf(rec *result.Record, measured bool, s *result.CPUSide, f units.Format) cpuSide {
 	if !measured || s == nil {
 		return cpuSide{util: -1, sd: -1, method: 'U'}
 	}
@@ -81,29 +93,11 @@ func cpuOf(measured bool, s *result.CPUSide) cpuSide {
 	if s.Method != "" {
 		m = s.Method[0]
 	}
-	return cpuSide{util: s.UtilPercent, sd: s.ServiceDemandUS, method: m}
+	return cpuSide{util: s.UtilPercent, sd: serviceDemand(rec, s, f), method: m}
 }
 
 func (t *table) printf(format string, args ...any) {
 	fmt.Fprintf(&t.b, format, args...)
-}
-
-// perSecond is count over the record's elapsed time, 0 for an empty window.
-func (t *table) perSecond(count uint64) float64 {
-	s := t.rec.Elapsed.Seconds()
-	if s <= 0 {
-		return 0
-	}
-	return float64(count) / s
-}
-
-// streamFormat is the unit a stream test prints in: 10^6bits by default,
-// and netperf silently resets -f x to m for tests without transactions.
-func streamFormat(f units.Format) units.Format {
-	if f == units.FormatDefault || f == units.FormatTrans {
-		return units.FormatMbits
-	}
-	return f
 }
 
 const (
@@ -126,9 +120,9 @@ const (
 // prints the same columns as TCP_STREAM's (remote receive, local send).
 func (t *table) tcpStream() {
 	maerts := t.rec.Test == "TCP_MAERTS"
-	f := streamFormat(t.o.Format)
-	thru := f.FromBytesPerSecond(t.perSecond(t.rec.PayloadBytes()))
-	elapsed := t.rec.Elapsed.Seconds()
+	f := t.format
+	thru := headline(t.rec, f)
+	elapsed := t.elapsed
 	size := t.d.SendSize
 	if maerts {
 		size = t.d.RemoteSendSize
@@ -201,10 +195,10 @@ const (
 // with CPU measurement it carries the local method letter even when it
 // prints the remote service demand, as netperf's does.
 func (t *table) udpStream() {
-	f := streamFormat(t.o.Format)
-	sent := f.FromBytesPerSecond(t.perSecond(t.rec.BytesSent))
-	arrived := f.FromBytesPerSecond(t.perSecond(t.rec.RemoteBytesRecv))
-	elapsed := t.rec.Elapsed.Seconds()
+	f := t.format
+	sent := f.FromBytesPerSecond(perSecond(t.rec, t.rec.BytesSent))
+	arrived := f.FromBytesPerSecond(perSecond(t.rec, t.rec.RemoteBytesRecv))
+	elapsed := t.elapsed
 	okay := uint64(0)
 	if t.d.SendCalls > t.d.FailedSends {
 		okay = t.d.SendCalls - t.d.FailedSends
@@ -280,15 +274,9 @@ const (
 // TCP_RR and UDP_RR (not TCP_CRR) retitle the column "Throughput".
 func (t *table) rr() {
 	crr := t.rec.Test == "TCP_CRR"
-	f := t.o.Format
-	if f == units.FormatDefault {
-		f = units.FormatTrans
-	}
-	thru := t.rec.TransactionRate()
-	if f != units.FormatTrans {
-		thru = f.FromBytesPerSecond(float64(t.d.SendSize+t.d.RecvSize) * thru)
-	}
-	elapsed := t.rec.Elapsed.Seconds()
+	f := t.format
+	thru := headline(t.rec, f)
+	elapsed := t.elapsed
 	if t.cpu {
 		if !t.verbose {
 			t.serviceDemand(!crr)
