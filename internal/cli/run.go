@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"runtime"
@@ -39,6 +40,11 @@ netperf global options:
   -c, -C            measure local, remote CPU utilisation
   -4, -6            use IPv4, IPv6
   -B brand          text appended to -P 0 results
+  -D secs           interim results every secs (negative: netperf's
+                    always-timestamp mode)
+  -i max,min        confidence run: repeat between min and max times ...
+  -I level,width    ... until the level% interval is within width% (95 or 99)
+  -T lcpu,rcpu      pin the test here and on the server to these CPUs
 
 test options (after --):
   -m size[,rsize]   bytes per send here [, on the server] (STREAM tests)
@@ -48,6 +54,8 @@ test options (after --):
   -r req[,rsp]      request and response sizes (RR, CRR; default 1,1)
   -D                TCP_NODELAY on both sides
   -P lport[,rport]  data connection ports, here and on the server
+  -o [list|file]    omni output as CSV; -k keyval; -O columns; 'all' for
+                    every selector, '?' to list them
 Sizes take K/M/G (1024s) or k/m/g (1000s).
 `
 
@@ -120,11 +128,27 @@ func runCmd(ctx context.Context, stdio Stdio, args []string) int {
 		defer stop()
 	}
 
-	opts := output.Options{Format: inv.Format, Verbosity: inv.Verbosity, Headers: inv.Headers, Brand: inv.Brand}
-	client := &netperf.Client{RunID: newRunID()}
+	runID := newRunID()
+	opts := output.Options{Format: inv.Format, Verbosity: inv.Verbosity, Headers: inv.Headers, Brand: inv.Brand,
+		OmniMode: inv.OmniMode, CommandLine: os.Args, UUID: uuidFrom(runID)}
+	if inv.OmniMode != "" {
+		if inv.OmniSelection == "?" {
+			// netperf lists the selectors and exits 1.
+			output.SelectorList(stdio.Out, inv.OmniMode != output.ModeHuman)
+			return exitFailed
+		}
+		sel, err := output.Select(inv.OmniSelection, &spec, func(name string) (io.ReadCloser, error) { return os.Open(name) })
+		if err != nil {
+			errorf(stdio.Err, "%v", err)
+			return exitUsage
+		}
+		opts.Selection = sel
+	}
+	client := &netperf.Client{RunID: runID}
 	var enc *result.Encoder
-	var mu sync.Mutex // the encoder is shared by the sampler and this goroutine
-	if jsonOut {
+	var mu sync.Mutex // output is shared by the sampler and this goroutine
+	switch {
+	case jsonOut:
 		enc = result.NewEncoder(stdio.Out)
 		enc.EncodeHeader(newHeader(os.Args))
 		client.Interval = interval
@@ -133,19 +157,41 @@ func runCmd(ctx context.Context, stdio Stdio, args []string) int {
 			defer mu.Unlock()
 			enc.Encode(r)
 		}
-	} else {
+	case inv.Interim != 0:
+		// -D: netperf's interim lines, from interval records on a fixed
+		// clock; their numbering runs on across confidence iterations.
+		client.Interval = max(inv.Interim, -inv.Interim)
+		n := 0
+		client.Emit = func(r *result.Record) {
+			mu.Lock()
+			defer mu.Unlock()
+			output.Interim(stdio.Out, r, opts, n)
+			n++
+		}
+	}
+	if !jsonOut && inv.OmniMode == "" {
 		output.Banner(stdio.Out, &spec, opts)
+	}
+	if spec.CPUBind != nil {
+		if err := netperf.BindThread(*spec.CPUBind); err != nil {
+			errorf(stdio.Err, "option -T: cannot bind to CPU %d: %v", *spec.CPUBind, err)
+			return exitFailed
+		}
 	}
 
 	rec := client.Run(ctx, &spec)
 
-	if jsonOut {
-		mu.Lock()
+	mu.Lock()
+	switch {
+	case jsonOut:
 		enc.Encode(rec)
-		mu.Unlock()
-	} else if rec.Err == nil || rec.Err.Kind == result.ErrInterrupted && rec.Elapsed > 0 {
+	case rec.Err != nil && (rec.Err.Kind != result.ErrInterrupted || rec.Elapsed == 0):
+	case inv.OmniMode != "":
+		output.Omni(stdio.Out, rec, opts)
+	default:
 		output.Result(stdio.Out, rec, opts)
 	}
+	mu.Unlock()
 	if rec.Err != nil {
 		errorf(stdio.Err, "%s", rec.Err)
 		if rec.Err.Kind == result.ErrControlConnect {
@@ -177,6 +223,17 @@ func startEmbedded(ctx context.Context, spec *result.Spec) (stop func(), err err
 	tcp := ln.Addr().(*net.TCPAddr)
 	spec.Host, spec.Port = tcp.IP.String(), tcp.Port
 	return func() { cancel(); <-done }, nil
+}
+
+// uuidFrom formats a run ID as the version-4 style UUID netperf's UUID
+// selector prints.
+func uuidFrom(runID string) string {
+	var b [16]byte
+	rand.Read(b[:])
+	copy(b[:], runID)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 func newRunID() string {
