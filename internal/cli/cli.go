@@ -41,6 +41,7 @@ func commands() []command {
 		{"run", "run one netperf test (netperf's options; no -H: an embedded loopback server)", runCmd},
 		{"server", "serve netperf clients, like netserver", serverCmd},
 		{"multi", "run N instances of a test at once and sum them honestly", multiCmd},
+		{"monitor", "show a run live, or watch a Record stream (FILE or -)", monitorCmd},
 		{"version", "print nperf's version", versionCmd},
 	}
 }
