@@ -42,6 +42,7 @@ func commands() []command {
 		{"server", "serve netperf clients, like netserver", serverCmd},
 		{"multi", "run N instances of a test at once and sum them honestly", multiCmd},
 		{"monitor", "show a run live, or watch a Record stream (FILE or -)", monitorCmd},
+		{"parse", "turn saved netperf output (FILE or -) into Records", parseCmd},
 		{"version", "print nperf's version", versionCmd},
 	}
 }
