@@ -207,6 +207,35 @@ type clientTest struct {
 	mu          sync.Mutex
 	data        net.Conn // current data connection, for abort
 	interrupted bool
+
+	// ivLatency collects the round trips of the current interval; the
+	// sampler takes it at each tick. Only used when intervals are emitted.
+	ivMu      sync.Mutex
+	ivLatency *stats.Histogram
+}
+
+// recordRTT records one round trip in the run's histogram and, when
+// interval records are emitted, in the current interval's.
+func (t *clientTest) recordRTT(d time.Duration) {
+	t.latency.Record(d)
+	if t.c.Interval > 0 && t.c.Emit != nil {
+		t.ivMu.Lock()
+		if t.ivLatency == nil {
+			t.ivLatency = &stats.Histogram{}
+		}
+		t.ivLatency.Record(d)
+		t.ivMu.Unlock()
+	}
+}
+
+// takeIntervalLatency hands the current interval's histogram to the
+// sampler and starts a new one.
+func (t *clientTest) takeIntervalLatency() *stats.Histogram {
+	t.ivMu.Lock()
+	defer t.ivMu.Unlock()
+	h := t.ivLatency
+	t.ivLatency = nil
+	return h
 }
 
 func family(a netip.Addr) (nf uint32, network string) {
@@ -579,7 +608,7 @@ func (t *clientTest) tcpRR(c *net.TCPConn, until time.Time) error {
 		if err := readFull(c, rsp, &t.k); err != nil {
 			return err
 		}
-		t.latency.Record(time.Since(t0))
+		t.recordRTT(time.Since(t0))
 		t.k.trans.Add(1)
 	}
 	return nil
@@ -636,7 +665,7 @@ func (t *clientTest) tcpCRR(dial func() (*net.TCPConn, error), initial *[2]int) 
 			}
 			break
 		}
-		t.latency.Record(time.Since(t0))
+		t.recordRTT(time.Since(t0))
 		t.k.trans.Add(1)
 	}
 	end = time.Now()
@@ -735,7 +764,7 @@ func (t *clientTest) udpRR(c *net.UDPConn, server netip.AddrPort, until time.Tim
 			return err
 		}
 		t.k.recv.Add(uint64(n))
-		t.latency.Record(time.Since(t0))
+		t.recordRTT(time.Since(t0))
 		t.k.trans.Add(1)
 	}
 	return nil

@@ -38,8 +38,11 @@ func TestAllTestsOnLoopback(t *testing.T) {
 			if test != "TCP_CRR" && time.Since(start) > 4*time.Second {
 				t.Errorf("test took %v of wall time", time.Since(start))
 			}
-			var sumSent, sumRecv, sumTrans uint64
+			var sumSent, sumRecv, sumTrans, sumRTT uint64
 			for i, iv := range intervals {
+				if iv.Latency != nil {
+					sumRTT += iv.Latency.Count()
+				}
 				if iv.Seq != i || iv.Final {
 					t.Errorf("interval %d has seq %d final %v", i, iv.Seq, iv.Final)
 				}
@@ -76,6 +79,9 @@ func TestAllTestsOnLoopback(t *testing.T) {
 				}
 				if d := rec.Detail.RemoteTransactions; d+1 < rec.Transactions || d > rec.Transactions+1 {
 					t.Errorf("client counted %d transactions, server %d", rec.Transactions, d)
+				}
+				if sumRTT != rec.Latency.Count() {
+					t.Errorf("interval histograms hold %d round trips, the final one %d", sumRTT, rec.Latency.Count())
 				}
 				h := rec.Latency
 				if !(h.Min() <= h.Quantile(0.5) && h.Quantile(0.5) <= h.Quantile(0.9) &&

@@ -72,12 +72,16 @@ func (s *sampler) emit(now time.Time) {
 	defer s.mu.Unlock()
 	cur := s.t.snapshot()
 	r := s.t.rec
-	s.t.c.Emit(&result.Record{
+	iv := &result.Record{
 		Run: r.Run, Test: r.Test, Instance: r.Instance, Host: r.Host, Peer: r.Peer,
 		Seq: s.seq, Start: s.lastT, Elapsed: now.Sub(s.lastT),
 		BytesSent: cur.sent - s.last.sent, BytesRecv: cur.recv - s.last.recv,
 		Transactions: cur.trans - s.last.trans,
-	})
+	}
+	if h := s.t.takeIntervalLatency(); h != nil {
+		iv.Latency = h
+	}
+	s.t.c.Emit(iv)
 	s.seq++
 	s.lastT, s.last = now, cur
 }

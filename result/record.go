@@ -37,7 +37,8 @@ type Record struct {
 	RemoteBytesSent uint64 `json:"remote_bytes_sent,omitempty"` // server's count (MAERTS, RR), Final only
 	Transactions    uint64 `json:"transactions,omitempty"`      // RR / CRR round trips completed
 
-	// Latency holds every round trip of an RR or CRR test (Final only).
+	// Latency holds the round trips of an RR or CRR test: all of them on
+	// the Final record, those of the interval on an interval record.
 	Latency *stats.Histogram `json:"latency,omitempty"`
 	CPU     *CPUUsage        `json:"cpu,omitempty"`
 	Detail  *Detail          `json:"detail,omitempty"`

@@ -31,7 +31,7 @@ const (
 //
 // The zero value is empty and ready to use.
 type Histogram struct {
-	counts []uint64 // allocated on first Record; index from bucketOf
+	counts []uint64 // index from bucketOf; grows to the highest bucket used
 	count  uint64
 	min    uint64
 	max    uint64
@@ -39,10 +39,26 @@ type Histogram struct {
 	sumSq  float64 // ns^2, for the standard deviation
 }
 
-// NewHistogram returns an empty histogram with its buckets allocated, so
-// that the first Record does not allocate either.
+// initialBuckets covers values up to about 2 s (bucket 24*128 starts at
+// 2^31 ns), the range of nearly every round trip, so that recording
+// rarely grows the slice.
+const initialBuckets = 24 * subBuckets
+
+// NewHistogram returns an empty histogram with room for the usual range
+// of round-trip times, so that recording does not allocate.
 func NewHistogram() *Histogram {
-	return &Histogram{counts: make([]uint64, numBuckets)}
+	return &Histogram{counts: make([]uint64, initialBuckets)}
+}
+
+// grow makes room for bucket i. Histograms stay small (a few KB) when
+// values are small, which matters for the one every interval record
+// carries.
+func (h *Histogram) grow(i int) {
+	n := max(i+1, initialBuckets, 2*len(h.counts))
+	n = min(n, numBuckets)
+	c := make([]uint64, n)
+	copy(c, h.counts)
+	h.counts = c
 }
 
 // bucketOf maps a value to its bucket: exact below subBuckets, then
@@ -78,10 +94,11 @@ func (h *Histogram) Record(d time.Duration) {
 
 // RecordValue adds one value in nanoseconds.
 func (h *Histogram) RecordValue(ns uint64) {
-	if h.counts == nil {
-		h.counts = make([]uint64, numBuckets)
+	i := bucketOf(ns)
+	if i >= len(h.counts) {
+		h.grow(i)
 	}
-	h.counts[bucketOf(ns)]++
+	h.counts[i]++
 	if h.count == 0 || ns < h.min {
 		h.min = ns
 	}
@@ -99,8 +116,8 @@ func (h *Histogram) Merge(o *Histogram) {
 	if o == nil || o.count == 0 {
 		return
 	}
-	if h.counts == nil {
-		h.counts = make([]uint64, numBuckets)
+	if len(o.counts) > len(h.counts) {
+		h.grow(len(o.counts) - 1)
 	}
 	for i, c := range o.counts {
 		h.counts[i] += c
@@ -220,11 +237,15 @@ func (h *Histogram) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("histogram: sub_bucket_bits %d, want %d", j.SubBucketBits, subBucketBits)
 	}
 	var n uint64
-	counts := make([]uint64, numBuckets)
+	top := uint64(0)
 	for _, b := range j.Buckets {
 		if b[0] >= numBuckets {
 			return fmt.Errorf("histogram: bucket %d out of range", b[0])
 		}
+		top = max(top, b[0])
+	}
+	counts := make([]uint64, top+1)
+	for _, b := range j.Buckets {
 		counts[b[0]] += b[1]
 		n += b[1]
 	}

@@ -85,6 +85,12 @@ func TestMergeEqualsUnion(t *testing.T) {
 	if a.Count() != 2000 || a.Mean() != all.Mean() {
 		t.Errorf("count/mean = %d/%v, want 2000/%v", a.Count(), a.Mean(), all.Mean())
 	}
+	big := NewHistogram()
+	big.RecordValue(1 << 50) // grows the slice far past the initial size
+	big.Merge(a)
+	if big.Count() != 2001 || big.Min() != a.Min() || big.Max() != 1<<50 || big.Quantile(0.25) != a.Quantile(0.25*2001/2000) {
+		t.Errorf("merge into a grown histogram: count %d", big.Count())
+	}
 	var empty Histogram
 	empty.Merge(a)
 	if empty.Quantile(0.5) != a.Quantile(0.5) {
