@@ -43,6 +43,7 @@ func commands() []command {
 		{"multi", "run N instances of a test at once and sum them honestly", multiCmd},
 		{"monitor", "show a run live, or watch a Record stream (FILE or -)", monitorCmd},
 		{"parse", "turn saved netperf output (FILE or -) into Records", parseCmd},
+		{"stats", "statistics over Records or numbers; A/B verdict (nperf stats A B)", statsCmd},
 		{"version", "print nperf's version", versionCmd},
 	}
 }
