@@ -446,7 +446,7 @@ func (s *State) latencyLines(ru *run, width int, st Styles) []string {
 				finals++
 			}
 		}
-		return []string{r.add(st.Dim, fmt.Sprintf("at end: interval records carry no histograms (%d of %d instances final)", finals, len(ru.inst))).String()}
+		return []string{r.add(st.Dim, fmt.Sprintf("at end: no histograms in the interval records yet (%d of %d instances final)", finals, len(ru.inst))).String()}
 	}
 	r.plain("min ").add(st.Value, latency(h.Min())).plain("  avg ").add(st.Value, latency(h.Mean())).
 		plain("  max ").add(st.Value, latency(h.Max())).plain("  stddev ").add(st.Value, latency(h.StdDev()))

@@ -122,7 +122,7 @@ type run struct {
 	spec       *result.Spec
 
 	latency     *stats.Histogram // merged from Final records
-	latencyFrom int              // Final records merged into latency
+	latencyFrom int              // instances whose round trips are in latency
 	cpuLocal    *result.CPUSide  // the busiest of the instances' readings
 	cpuRemote   *result.CPUSide
 	aggregate   *result.Record // the runner's aggregate record, if any
@@ -141,6 +141,10 @@ type instance struct {
 	transactions uint64
 	final        *result.Record
 	stalled      bool
+	// liveLatency: this instance's interval records carried histograms,
+	// already merged into the run's; its Final histogram would count
+	// the same round trips twice.
+	liveLatency bool
 }
 
 // Update adds one Record to the state.
@@ -214,6 +218,16 @@ func (s *State) updateInterval(ru *run, in *instance, r *result.Record) {
 	ru.aggTrans.add(r.Seq, trans)
 	in.bytesSent += r.BytesSent
 	in.transactions += r.Transactions
+	if r.Latency != nil && r.Latency.Count() > 0 {
+		if ru.latency == nil {
+			ru.latency = stats.NewHistogram()
+		}
+		ru.latency.Merge(r.Latency)
+		if !in.liveLatency {
+			ru.latencyFrom++
+		}
+		in.liveLatency = true
+	}
 
 	// A stall: a whole interval without a byte. The last, partial interval
 	// of a test may be too short to count.
@@ -257,7 +271,7 @@ func (s *State) updateFinal(ru *run, in *instance, r *result.Record) {
 		in.bits.add(0, r.ThroughputBitsPerSecond())
 		in.trans.add(0, r.TransactionRate())
 	}
-	if r.Latency != nil && r.Latency.Count() > 0 {
+	if r.Latency != nil && r.Latency.Count() > 0 && !in.liveLatency {
 		if ru.latency == nil {
 			ru.latency = stats.NewHistogram()
 		}

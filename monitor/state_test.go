@@ -239,3 +239,21 @@ func TestSeriesIgnoresAbsurdSeq(t *testing.T) {
 		t.Errorf("interval number MaxInt changed the series: %d points, last %v", len(sr.v), sr.last())
 	}
 }
+
+// TestLiveLatency: interval records that carry histograms give percentiles
+// while the run goes on; the instance's Final histogram, which holds the
+// same round trips, is then not merged again.
+func TestLiveLatency(t *testing.T) {
+	s := NewState()
+	iv := interval("r", "TCP_RR", 0, 0, 0, 100)
+	iv.Latency = latencies(100, time.Millisecond)
+	s.Update(iv)
+	if s.cur.latency == nil || s.cur.latency.Count() != 100 || s.cur.latencyFrom != 1 {
+		t.Fatalf("live latency after one interval: %v", s.cur.latency)
+	}
+	s.Update(&result.Record{Run: "r", Test: "TCP_RR", Instance: 0, Final: true, Start: t0, Elapsed: time.Second,
+		Transactions: 100, Latency: latencies(100, time.Millisecond)})
+	if s.cur.latency.Count() != 100 || s.cur.latencyFrom != 1 {
+		t.Errorf("after the Final record: %d round trips from %d instances, want 100 from 1", s.cur.latency.Count(), s.cur.latencyFrom)
+	}
+}
