@@ -19,6 +19,7 @@ type Invocation struct {
 	Verbosity int          // -v
 	Headers   bool         // -P 1
 	Brand     string       // -B
+	PortGiven bool         // -p was given: without -H, netperf's default host (localhost) is meant
 	Help      bool         // -h: print usage, run nothing
 	Version   bool         // -V
 
@@ -107,6 +108,7 @@ func ParseArgs(args []string) (*Invocation, error) {
 				return usageErr(name, "invalid port %q", p)
 			}
 			s.Port = n
+			inv.PortGiven = true
 		case 'L':
 			host, fam := splitComma(val)
 			s.LocalHost = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")

@@ -32,6 +32,10 @@ type Client struct {
 	// Emit receives interval Records as they are measured, from a
 	// goroutine of the Client; it must not block for long.
 	Emit func(*result.Record)
+	// Connected, when set, is called once the control connection is up,
+	// before the test starts: netperf prints its banner there, so that a
+	// failed connection prints only the error.
+	Connected func()
 	// Ready, when set, is called once the data connection is up, right
 	// before the data phase starts; it may block (a start barrier shared
 	// by many instances). An error ends the test before any data moves.
@@ -144,6 +148,9 @@ func (c *Client) run(ctx context.Context, spec *result.Spec, rec *result.Record)
 		return kindErr(result.ErrControlConnect, "cannot reach a netserver on %s port %d: %v", spec.Host, port, causeOf(err))
 	}
 	defer ctrl.Close()
+	if c.Connected != nil {
+		c.Connected()
+	}
 
 	if spec.IterationsMax > 1 {
 		err = c.runConfidence(ctx, spec, sh, rec, ctrl, addr, local)
@@ -543,7 +550,7 @@ func (t *clientTest) runTCP(ctx context.Context, opts sockOpts, local, server ne
 	if !until.IsZero() {
 		conn.SetDeadline(until)
 	}
-	if t.interrupted {
+	if t.isInterrupted() {
 		conn.SetDeadline(time.Unix(1, 0))
 	}
 	switch {

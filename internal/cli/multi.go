@@ -160,6 +160,9 @@ func multiCmd(ctx context.Context, stdio Stdio, args []string) int {
 		}
 		job.Targets = append(job.Targets, t)
 	}
+	if len(job.Targets) == 0 && inv.PortGiven {
+		job.Targets = []runner.Target{{Host: "localhost", Port: job.Spec.Port}}
+	}
 	if len(job.Targets) == 0 {
 		stop, err := startEmbedded(ctx, &job.Spec)
 		if err != nil {

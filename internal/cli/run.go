@@ -118,7 +118,12 @@ func runCmd(ctx context.Context, stdio Stdio, args []string) int {
 		spec.IntervalMS = int(interval / time.Millisecond)
 	}
 
-	// No -H: the same server code, in this process, on loopback.
+	// -p without -H means netserver on localhost, as in netperf; with
+	// neither, nperf starts the same server code, in this process, on
+	// loopback.
+	if spec.Host == "" && inv.PortGiven {
+		spec.Host = "localhost"
+	}
 	if spec.Host == "" {
 		stop, err := startEmbedded(ctx, &spec)
 		if err != nil {
@@ -170,7 +175,7 @@ func runCmd(ctx context.Context, stdio Stdio, args []string) int {
 		}
 	}
 	if !jsonOut && inv.OmniMode == "" {
-		output.Banner(stdio.Out, &spec, opts)
+		client.Connected = func() { output.Banner(stdio.Out, &spec, opts) }
 	}
 	if spec.CPUBind != nil {
 		if err := netperf.BindThread(*spec.CPUBind); err != nil {
