@@ -526,8 +526,7 @@ func (t *clientTest) runTCP(ctx context.Context, opts sockOpts, local, server ne
 	}
 	if t.sh.connect {
 		// CRR: a fresh connection per transaction, from an OS-chosen port.
-		d.LocalAddr = net.TCPAddrFromAddrPort(netip.AddrPortFrom(local.Addr(), 0))
-		return t.tcpCRR(dial, &initial)
+		return t.tcpCRR(newCRRDialer(server, local, opts, time.Time{}, t.isInterrupted), &initial)
 	}
 	conn, err := dial()
 	if err != nil {
@@ -623,7 +622,7 @@ func (t *clientTest) tcpRR(c *net.TCPConn, until time.Time) error {
 
 // tcpCRR connects, sends a request, reads the response and closes, once
 // per transaction. The server closes first, so TIME_WAIT stays there.
-func (t *clientTest) tcpCRR(dial func() (*net.TCPConn, error), initial *[2]int) (start, end time.Time, err error) {
+func (t *clientTest) tcpCRR(d *crrDialer, initial *[2]int) (start, end time.Time, err error) {
 	t.sendSize, t.recvSize = t.reqSize(), t.rspSize()
 	req := fillBuffer(t.sendSize)
 	rsp := make([]byte, t.recvSize)
@@ -635,40 +634,20 @@ func (t *clientTest) tcpCRR(dial func() (*net.TCPConn, error), initial *[2]int) 
 	}
 	start = time.Now()
 	sampler.begin(start)
-	deadline := t.endTime(start)
-	for (limit == 0 || t.k.trans.Load() < limit) && !t.isInterrupted() {
+	d.until = t.endTime(start)
+	for limit == 0 || t.k.trans.Load() < limit {
 		t0 := time.Now()
-		if !deadline.IsZero() && !t0.Before(deadline) {
+		if !d.until.IsZero() && !t0.Before(d.until) || t.isInterrupted() {
 			break
 		}
-		c, derr := dial()
-		if derr != nil {
-			if derr == errAborted || t.isInterrupted() {
-				break
-			}
-			err = derr
+		e := d.transaction(req, rsp, &t.k, initial)
+		if e == errCRRStop {
 			break
 		}
-		if !t.setData(c) {
-			c.Close()
-			break
-		}
-		if !deadline.IsZero() {
-			c.SetDeadline(deadline)
-		}
-		if t.rec.Detail.LocalAddr == "" {
-			t.rec.Detail.LocalAddr = c.LocalAddr().String()
-			t.rec.Detail.LocalSendBufStart, t.rec.Detail.LocalRecvBufStart = initial[0], initial[1]
-		}
-		e := writeAll(c, req, &t.k)
-		if e == nil {
-			e = readFull(c, rsp, &t.k)
-		}
-		c.Close()
-		t.setData(nil)
 		if e != nil {
-			if !isTimeout(e) && !t.isInterrupted() {
-				err = kindErr(result.ErrData, "data connection: %v", e)
+			err = kindErr(result.ErrData, "data connection to %s: %v", t.rec.Detail.RemoteAddr, e)
+			if t.k.trans.Load() == 0 {
+				err = kindErr(result.ErrDataConnect, "data connection to %s: %v", t.rec.Detail.RemoteAddr, e)
 			}
 			break
 		}
@@ -677,7 +656,9 @@ func (t *clientTest) tcpCRR(dial func() (*net.TCPConn, error), initial *[2]int) 
 	}
 	end = time.Now()
 	sampler.stop(end)
-	t.rec.Detail.LocalSendBufBytes, t.rec.Detail.LocalRecvBufBytes = t.rec.Detail.LocalSendBufStart, t.rec.Detail.LocalRecvBufStart
+	det := t.rec.Detail
+	det.LocalSendBufStart, det.LocalRecvBufStart = initial[0], initial[1]
+	det.LocalSendBufBytes, det.LocalRecvBufBytes = initial[0], initial[1]
 	return start, end, err
 }
 
