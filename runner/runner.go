@@ -1,7 +1,8 @@
-// Package runner runs many instances of a test at once: synchronized at a
-// start barrier or staggered on purpose, pinned to CPUs if asked, spread
-// over several servers, and summed honestly over the window in which they
-// really overlapped. It emits every Record through one callback.
+// Package runner runs many instances of a test at once, in this process or
+// as external netperf processes: synchronized at a start barrier or
+// staggered on purpose, pinned to CPUs if asked, spread over several
+// servers, and summed honestly over the window in which they really
+// overlapped. It emits every Record through one callback.
 package runner
 
 import (
@@ -35,6 +36,13 @@ type Job struct {
 	Interval time.Duration
 	RunID    string
 	Labels   map[string]string
+	// Engine, when set, runs each instance as an external netperf process
+	// (a copy of Engine with the instance's RunID, Instance, Interval and
+	// Emit); nil runs nperf's own client in this process. Processes have
+	// no start barrier: without Stagger they are all started at once, so
+	// their data phases start as close together as netperf's own control
+	// exchanges allow, and the measured StartSpread says how close.
+	Engine *External
 }
 
 // A Result holds every instance's Final record (in instance order) and the
@@ -58,6 +66,11 @@ func Run(ctx context.Context, job Job, emit func(*result.Record)) (*Result, erro
 	}
 	if job.Interval <= 0 {
 		job.Interval = DefaultInterval
+	}
+	if job.Engine != nil {
+		if _, err := job.Engine.LookPath(); err != nil {
+			return nil, fmt.Errorf("runner: %w", err)
+		}
 	}
 	var mu sync.Mutex
 	intervals := make([][]*result.Record, job.Instances)
@@ -99,7 +112,7 @@ func Run(ctx context.Context, job Job, emit func(*result.Record)) (*Result, erro
 		go func(i int, spec result.Spec) {
 			defer wg.Done()
 			defer bar.leave(i) // an instance that fails early must not hold the others
-			if cpu != nil {
+			if cpu != nil && job.Engine == nil {
 				if err := netperf.BindThread(*cpu); err != nil {
 					finals[i] = failed(job, i, &spec, fmt.Errorf("pin to CPU %d: %w", *cpu, err))
 					send(finals[i])
@@ -116,7 +129,14 @@ func Run(ctx context.Context, job Job, emit func(*result.Record)) (*Result, erro
 					return
 				}
 			}
-			rec := client.Run(ctx, &spec)
+			var rec *result.Record
+			if job.Engine != nil {
+				e := *job.Engine
+				e.RunID, e.Instance, e.Interval, e.Emit = job.RunID, i, job.Interval, send
+				rec = e.Run(ctx, &spec) // pins the process to spec.CPUBind itself
+			} else {
+				rec = client.Run(ctx, &spec)
+			}
 			finals[i] = rec
 			send(rec)
 		}(i, spec)

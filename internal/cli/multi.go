@@ -30,6 +30,9 @@ multi options:
   --stagger DUR     start instance i at i*DUR on purpose (default: all
                     connect, then start together at a barrier)
   --interval DUR    interval Record period (default 250ms)
+  --engine E        nperf (default): instances in this process;
+                    netperf[:PATH]: one netperf process per instance (from
+                    PATH, or at PATH), started at once without a barrier
   --json            write Records (JSON Lines) to stdout instead of the table
   -o FILE           also write the Records to FILE
 
@@ -127,8 +130,14 @@ func multiCmd(ctx context.Context, stdio Stdio, args []string) int {
 				return exitUsage
 			}
 		case a == "--engine" || strings.HasPrefix(a, "--engine="):
-			errorf(stdio.Err, "option --engine: external netperf processes are not supported yet")
-			return exitUsage
+			v, ok := value("--engine")
+			if !ok {
+				return exitUsage
+			}
+			if job.Engine, err = parseEngine(v); err != nil {
+				errorf(stdio.Err, "option --engine: %v", err)
+				return exitUsage
+			}
 		case strings.HasPrefix(a, "--"):
 			errorf(stdio.Err, "unknown option %s", a)
 			hintf(stdio.Err, "run 'nperf multi --help' for the options")
@@ -151,6 +160,9 @@ func multiCmd(ctx context.Context, stdio Stdio, args []string) int {
 	if job.Spec.IterationsMax > 1 || inv.Interim != 0 || inv.OmniMode != "" {
 		errorf(stdio.Err, "nperf multi does not support -i/-I, -D or omni output (-o/-k/-O)")
 		return exitUsage
+	}
+	if !engineFound(stdio, job.Engine) {
+		return exitFailed
 	}
 	for _, h := range hosts {
 		t, err := parseTarget(h, job.Spec.Port)

@@ -16,15 +16,18 @@ import (
 	"nperf/netperf"
 	"nperf/netperf/output"
 	"nperf/result"
+	"nperf/runner"
 )
 
-const runUsage = `Usage: nperf run [--json] [--interval DUR] [netperf global options] [-- test options]
+const runUsage = `Usage: nperf run [--json] [--interval DUR] [--engine E] [netperf global options] [-- test options]
 
 Runs one netperf test. Without -H it starts its own server on loopback.
 
 nperf options:
   --json            write Records (JSON Lines) instead of netperf's text
   --interval DUR    interval Record period with --json (default 1s; 0 = none)
+  --engine E        nperf (default): nperf's own client; netperf[:PATH]: run
+                    a netperf binary (from PATH, or at PATH) and read its output
 
 netperf global options:
   -H host[,fam]     server (netserver or nperf server); fam 4 or 6
@@ -63,6 +66,7 @@ Sizes take K/M/G (1024s) or k/m/g (1000s).
 func runCmd(ctx context.Context, stdio Stdio, args []string) int {
 	jsonOut := false
 	interval := time.Second
+	var engine *runner.External
 	var rest []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -92,6 +96,21 @@ func runCmd(ctx context.Context, stdio Stdio, args []string) int {
 				return exitUsage
 			}
 			interval = d
+		case a == "--engine" || strings.HasPrefix(a, "--engine="):
+			v, ok := strings.CutPrefix(a, "--engine=")
+			if !ok {
+				if i+1 >= len(args) {
+					errorf(stdio.Err, "option --engine: needs nperf or netperf[:PATH]")
+					return exitUsage
+				}
+				i++
+				v = args[i]
+			}
+			var err error
+			if engine, err = parseEngine(v); err != nil {
+				errorf(stdio.Err, "option --engine: %v", err)
+				return exitUsage
+			}
 		case strings.HasPrefix(a, "--"):
 			errorf(stdio.Err, "unknown option %s", a)
 			hintf(stdio.Err, "run 'nperf run --help' for the options")
@@ -116,6 +135,9 @@ func runCmd(ctx context.Context, stdio Stdio, args []string) int {
 	spec := inv.Spec
 	if jsonOut {
 		spec.IntervalMS = int(interval / time.Millisecond)
+	}
+	if !engineFound(stdio, engine) {
+		return exitFailed
 	}
 
 	// -p without -H means netserver on localhost, as in netperf; with
@@ -177,14 +199,20 @@ func runCmd(ctx context.Context, stdio Stdio, args []string) int {
 	if !jsonOut && inv.OmniMode == "" {
 		client.Connected = func() { output.Banner(stdio.Out, &spec, opts) }
 	}
-	if spec.CPUBind != nil {
+	if spec.CPUBind != nil && engine == nil { // an external netperf is pinned by the engine
 		if err := netperf.BindThread(*spec.CPUBind); err != nil {
 			errorf(stdio.Err, "option -T: cannot bind to CPU %d: %v", *spec.CPUBind, err)
 			return exitFailed
 		}
 	}
 
-	rec := client.Run(ctx, &spec)
+	var rec *result.Record
+	if engine != nil {
+		engine.RunID, engine.Interval, engine.Emit, engine.Connected = runID, client.Interval, client.Emit, client.Connected
+		rec = engine.Run(ctx, &spec)
+	} else {
+		rec = client.Run(ctx, &spec)
+	}
 
 	mu.Lock()
 	switch {
@@ -205,6 +233,33 @@ func runCmd(ctx context.Context, stdio Stdio, args []string) int {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// parseEngine reads --engine: "nperf", the built-in engine (nil), or
+// "netperf[:PATH]", a netperf binary on PATH or at PATH.
+func parseEngine(v string) (*runner.External, error) {
+	name, path, hasPath := strings.Cut(v, ":")
+	switch {
+	case name == "nperf" && !hasPath:
+		return nil, nil
+	case name == "netperf":
+		return &runner.External{Path: path}, nil
+	}
+	return nil, fmt.Errorf("unknown engine %q (want nperf or netperf[:PATH])", v)
+}
+
+// engineFound reports whether the external engine's binary exists (the
+// built-in engine always does), printing why not.
+func engineFound(stdio Stdio, engine *runner.External) bool {
+	if engine == nil {
+		return true
+	}
+	if _, err := engine.LookPath(); err != nil {
+		errorf(stdio.Err, "option --engine: %v", err)
+		hintf(stdio.Err, "install netperf 2.7, or give its path: --engine netperf:/path/to/netperf")
+		return false
+	}
+	return true
 }
 
 // startEmbedded serves on a loopback ephemeral port and points spec at it.

@@ -48,7 +48,6 @@ const (
 	labelSendThroughput = "netperf.local_send_throughput"
 	labelElapsed        = "netperf.elapsed_time" // seconds, when no rate came with it
 	labelUUID           = "netperf.uuid"
-	labelConfPrefix     = "netperf.confidence_"
 )
 
 // latencyLabels maps the omni latency selectors (microseconds) to labels:
@@ -72,6 +71,11 @@ type builder struct {
 	dir  direction
 	rec  *result.Record
 	spec *result.Spec // from a command line, if known
+
+	// headline is the printed result per second, in bytes (or
+	// transactions, for request/response tests), when it is a number.
+	headline     float64
+	haveHeadline bool
 }
 
 // build turns a complete run into its interval records and Final record.
@@ -404,6 +408,7 @@ func (b *builder) counts() error {
 	if rate < 0 {
 		return b.p.errorf(rateField.line, "negative result %s", rateField.text)
 	}
+	b.headline, b.haveHeadline = rate, true
 	if rate == 0 {
 		if !u.trans && u.bytes > 1e6/8 {
 			// 0.00 in a coarse unit (-f g, -f M) is a rate below what the
@@ -734,70 +739,102 @@ func (b *builder) latency() error {
 	return nil
 }
 
-// confidence keeps what a confidence run (-i, -I) printed: the level and
-// width asked for, the iterations run, the widths reached and whether
-// they met the width asked for. A Record has no field for these yet, so
-// they go to Labels under "netperf.confidence_".
+// confidence fills the Record's Confidence for a confidence run (-i, -I):
+// the level and width asked for, the iterations run, the widths reached
+// and whether they met the width asked for. netperf prints one mean
+// iteration (its rate and the last iteration's counts and elapsed time);
+// a Record of a confidence run sums its iterations, so when the number of
+// iterations is known the counts and elapsed time are scaled by it, which
+// keeps the derived rate the one printed.
 func (b *builder) confidence() error {
 	r := b.r
-	level, target, iterations := "", "", ""
-	var widths [3]string
+	c := &result.Confidence{}
 	if bn := r.banner; bn != nil && bn.confLevel > 0 {
-		level = strconv.Itoa(bn.confLevel)
-		target = strconv.FormatFloat(bn.confWidth, 'f', -1, 64)
+		c.LevelPercent, c.WantWidthPercent = bn.confLevel, bn.confWidth
 	}
-	if f, ok := r.vals["CONFIDENCE_LEVEL"]; ok && f.text != "0" {
-		level = f.text
+	if n, ok, err := b.size("CONFIDENCE_LEVEL", true); err != nil {
+		return err
+	} else if ok {
+		c.LevelPercent = n
 	}
 	if v, ok, err := b.number("CONFIDENCE_INTERVAL"); err != nil {
 		return err
 	} else if ok && v > 0 {
-		target = strconv.FormatFloat(v, 'f', -1, 64)
+		c.WantWidthPercent = v
 	}
-	if level == "" && b.spec != nil && b.spec.IterationsMax > 1 {
-		level = strconv.Itoa(b.spec.ConfidenceLevel)
-		target = strconv.FormatFloat(b.spec.ConfidenceWidthPercent, 'f', -1, 64)
+	if c.LevelPercent == 0 && b.spec != nil && b.spec.IterationsMax > 1 {
+		c.LevelPercent, c.WantWidthPercent = b.spec.ConfidenceLevel, b.spec.ConfidenceWidthPercent
 	}
-	if level == "" && r.warning == nil {
+	if c.LevelPercent == 0 && r.warning == nil {
 		return nil // not a confidence run
 	}
-	if f, ok := r.vals["CONFIDENCE_ITERATION"]; ok {
-		iterations = f.text
+	if n, ok, err := b.size("CONFIDENCE_ITERATION", true); err != nil {
+		return err
+	} else if ok {
+		if n > 30 {
+			return b.p.errorf(r.vals["CONFIDENCE_ITERATION"].line, "CONFIDENCE_ITERATION %d: netperf runs at most 30", n)
+		}
+		c.Iterations = n
+	} else if r.warning != nil && b.spec != nil && b.spec.IterationsMax > 1 {
+		// The warning means netperf ran out of iterations: it ran the
+		// maximum (which it caps at 30).
+		c.Iterations = min(b.spec.IterationsMax, 30)
 	}
-	for i, sel := range []string{"THROUGHPUT_CONFID", "LOCAL_CPU_CONFID", "REMOTE_CPU_CONFID"} {
-		if f, ok := r.vals[sel]; ok {
-			widths[i] = f.text
+
+	widths := [3]field{r.vals["THROUGHPUT_CONFID"], r.vals["LOCAL_CPU_CONFID"], r.vals["REMOTE_CPU_CONFID"]}
+	if w := r.warning; w != nil {
+		widths = [3]field{w.throughput, w.localCPU, w.remoteCPU}
+	}
+	var known [3]bool
+	for i, dst := range []*float64{&c.ThroughputWidthPercent, &c.LocalCPUWidthPercent, &c.RemoteCPUWidthPercent} {
+		if widths[i].text == "" {
+			continue
+		}
+		v, ok, err := parseNumber(widths[i].text)
+		if err != nil {
+			return b.p.errorf(widths[i].line, "confidence interval width: %v", err)
+		}
+		if ok {
+			*dst, known[i] = v, true
 		}
 	}
-	met := ""
-	if w := r.warning; w != nil {
-		widths = [3]string{w.throughput.text, w.localCPU.text, w.remoteCPU.text}
-		met = "false"
-	} else if r.layout != "omni" {
-		met = "true" // the classic output warns when it was not met
-	} else if t, err := strconv.ParseFloat(target, 64); err == nil && widths[0] != "" {
+	switch {
+	case r.warning != nil:
+		c.Met = false
+	case r.layout != "omni":
+		c.Met = true // the classic output warns when it was not met
+	case known[0] && c.WantWidthPercent > 0:
 		// The omni output never warns: compare the widths netperf printed
-		// with the one asked for, as netperf does.
-		met = "true"
-		for i, w := range widths {
-			v, ok, _ := parseNumber(w)
-			if ok && v > t && (i == 0 || v > 0) {
-				met = "false"
+		// with the one asked for, as netperf does (an unmeasured CPU
+		// prints 0). Without the widths, Met stays false: not shown.
+		c.Met = c.ThroughputWidthPercent <= c.WantWidthPercent &&
+			c.LocalCPUWidthPercent <= c.WantWidthPercent && c.RemoteCPUWidthPercent <= c.WantWidthPercent
+	}
+
+	if b.haveHeadline {
+		c.MeanResult = b.headline
+		if b.dir != dirRR {
+			c.MeanResult *= 8 // bytes/s to bits/s
+		}
+	}
+	if n := c.Iterations; n > 1 && b.rec.Elapsed > 0 {
+		rec := b.rec
+		m := uint64(n)
+		counts := []*uint64{&rec.BytesSent, &rec.BytesRecv, &rec.Transactions, &rec.RemoteBytesSent, &rec.RemoteBytesRecv}
+		for _, v := range counts {
+			if *v > math.MaxUint64/m {
+				return b.p.errorf(r.start, "a count of %d over %d iterations does not fit 64 bits", *v, n)
 			}
 		}
-	}
-	set := func(k, v string) {
-		if v != "" {
-			b.label(labelConfPrefix+k, v)
+		if rec.Elapsed > math.MaxInt64/time.Duration(n) {
+			return b.p.errorf(r.start, "an elapsed time of %v over %d iterations is too long", rec.Elapsed, n)
 		}
+		for _, v := range counts {
+			*v *= m
+		}
+		rec.Elapsed *= time.Duration(n)
 	}
-	set("level_percent", level)
-	set("width_target_percent", target)
-	set("iterations", iterations)
-	set("throughput_width_percent", widths[0])
-	set("local_cpu_width_percent", widths[1])
-	set("remote_cpu_width_percent", widths[2])
-	set("met", met)
+	b.rec.Confidence = c
 	return nil
 }
 

@@ -20,6 +20,8 @@ var fuzzHints = []Hint{
 	HintFromCommandLine("netperf -t omni -P 0 -- -O 'THROUGHPUT,THROUGHPUT_UNITS;ELAPSED_TIME,PROTOCOL'"),
 	HintFromCommandLine("netperf -t UDP_STREAM -f K -- -o all"),
 	{Test: "TCP_CRR", Format: FormatHuman},
+	// The external engine's kind of command line.
+	HintFromCommandLine("netperf -t TCP_RR -i 10,3 -D 0.25 -- -k THROUGHPUT,THROUGHPUT_UNITS,ELAPSED_TIME,CONFIDENCE_ITERATION,THROUGHPUT_CONFID"),
 }
 
 // FuzzOutput feeds the parser mutations of every saved netperf output: it

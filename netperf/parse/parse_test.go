@@ -159,12 +159,17 @@ func TestFixtureValues(t *testing.T) {
 					t.Errorf("spec %+v", r.Spec)
 				}
 			}},
-		{file: "30_confidence_i10_3_I99_5_tcp_stream.txt", test: "TCP_STREAM", rateBits: 18281.65 * mbit, rateDec: 0.01 * mbit, elapsed: 3,
+		{file: "30_confidence_i10_3_I99_5_tcp_stream.txt", test: "TCP_STREAM", rateBits: 18281.65 * mbit, rateDec: 0.01 * mbit, elapsed: 30,
 			check: func(t *testing.T, r *result.Record) {
-				l := r.Labels
-				if l["netperf.confidence_throughput_width_percent"] != "42.183" || l["netperf.confidence_met"] != "false" ||
-					l["netperf.confidence_level_percent"] != "99" || l["netperf.confidence_width_target_percent"] != "5" {
-					t.Errorf("labels %v", l)
+				// The warning: netperf ran all 10 iterations; the record
+				// sums them, keeping the printed (mean) rate.
+				c := r.Confidence
+				if c == nil || c.ThroughputWidthPercent != 42.183 || c.Met || c.LevelPercent != 99 || c.WantWidthPercent != 5 ||
+					c.Iterations != 10 || c.MeanResult != 18281.65e6 || c.LocalCPUWidthPercent != 0 {
+					t.Errorf("confidence %+v", c)
+				}
+				if _, ok := r.Labels["netperf.confidence_met"]; ok {
+					t.Errorf("confidence still in labels: %v", r.Labels)
 				}
 			}},
 		{file: "40_demo_D0.5_tcp_stream.txt", test: "TCP_STREAM", intervals: 5, rateBits: 14726.21 * mbit, rateDec: 0.01 * mbit, elapsed: 3,
@@ -272,8 +277,10 @@ func TestFixtureValues(t *testing.T) {
 			}},
 		{file: "C1_confidence_achieved_i10_3_I95_90_tcp_stream_no_warning.txt", test: "TCP_STREAM", rateBits: 9147.60 * mbit, rateDec: 0.01 * mbit, elapsed: 3,
 			check: func(t *testing.T, r *result.Record) {
-				if r.Labels["netperf.confidence_met"] != "true" || r.Labels["netperf.confidence_level_percent"] != "95" {
-					t.Errorf("labels %v", r.Labels)
+				// Met without a warning: how many iterations ran is not
+				// printed, so the counts are those of one iteration.
+				if c := r.Confidence; c == nil || !c.Met || c.LevelPercent != 95 || c.WantWidthPercent != 90 || c.Iterations != 0 {
+					t.Errorf("confidence %+v", r.Confidence)
 				}
 			}},
 	}
@@ -407,6 +414,8 @@ func TestBadInput(t *testing.T) {
 		{"human misaligned", "Throughput Elapsed \n           Time    \n           (sec)   \n                   \n15252.99  3.00    \n", Hint{}, 0, "f:5: column 1 (THROUGHPUT) does not line up"},
 		{"refused", "Only 95% and 99% confidence level is supported\n", Hint{}, 0, "f:1: netperf did not run: Only 95%"},
 		{"incomplete warning", "!!! WARNING\n!!! Desired confidence was not achieved\n", Hint{}, 0, "f:1: confidence warning without the throughput interval width"},
+		{"bad warning width", stream[:strings.Index(stream, "\n")+1] + "!!! WARNING\n!!! Confidence intervals: Throughput      : lots%\n\n" + stream[strings.Index(stream, "\n")+1:],
+			Hint{}, 0, "f:3: confidence interval width"},
 		{"bad interim", "Interim result: lots 10^6bits/s over 0.5 seconds ending at 1796314304.226\n", Hint{}, 0, "f:1: malformed interim result line"},
 		{"interim without result", "Interim result: 1.00 10^6bits/s over 0.500 seconds ending at 1796314304.226\n", Hint{}, 0, "f:2: unexpected end of input: the run that starts on line 1"},
 		{"selector list", "OUTPUT_NONE,SOCKET_TYPE,PROTOCOL\n", Hint{}, 0, "f:1: a list of omni selector names"},
@@ -516,6 +525,34 @@ func TestHints(t *testing.T) {
 					t.Errorf("%+v", r)
 				}
 			}},
+		{"confidence run in keyval: counts summed over the iterations",
+			"THROUGHPUT=20000.00\nTHROUGHPUT_UNITS=Trans/s\nELAPSED_TIME=2.00\nCONFIDENCE_LEVEL=99\nCONFIDENCE_INTERVAL=5.000000\n" +
+				"CONFIDENCE_ITERATION=4\nTHROUGHPUT_CONFID=3.210\nLOCAL_CPU_CONFID=7.500\nREMOTE_CPU_CONFID=0.000\n", Hint{Test: "TCP_RR"},
+			func(t *testing.T, recs []*result.Record) {
+				r := recs[0]
+				c := r.Confidence
+				if c == nil || c.Iterations != 4 || c.LevelPercent != 99 || c.WantWidthPercent != 5 || c.ThroughputWidthPercent != 3.21 ||
+					c.LocalCPUWidthPercent != 7.5 || c.Met || c.MeanResult != 20000 || len(c.Samples) != 0 {
+					t.Errorf("confidence %+v", c)
+				}
+				if r.Transactions != 160000 || r.Elapsed != 8*time.Second || r.TransactionRate() != 20000 {
+					t.Errorf("%d transactions in %v", r.Transactions, r.Elapsed)
+				}
+			}},
+		{"confidence met in keyval", "THROUGHPUT=1.00\nELAPSED_TIME=3.00\nCONFIDENCE_LEVEL=95\nCONFIDENCE_INTERVAL=10.0\nTHROUGHPUT_CONFID=9.900\n",
+			Hint{Test: "TCP_STREAM"},
+			func(t *testing.T, recs []*result.Record) {
+				if c := recs[0].Confidence; c == nil || !c.Met || c.Iterations != 0 || c.MeanResult != 1e6 || recs[0].Elapsed != 3*time.Second {
+					t.Errorf("confidence %+v, elapsed %v", c, recs[0].Elapsed)
+				}
+			}},
+		{"not a confidence run", "THROUGHPUT=1.00\nELAPSED_TIME=3.00\nCONFIDENCE_LEVEL=0\nCONFIDENCE_INTERVAL=-1.000000\nCONFIDENCE_ITERATION=1\nTHROUGHPUT_CONFID=-1.000\n",
+			Hint{Test: "TCP_STREAM"},
+			func(t *testing.T, recs []*result.Record) {
+				if c := recs[0].Confidence; c != nil {
+					t.Errorf("confidence %+v", c)
+				}
+			}},
 		{"nan CPU breakdown", "THROUGHPUT=1.00\nELAPSED_TIME=3.00\nREMOTE_CPU_UTIL=50.00\nREMOTE_CPU_PERCENT_SWINTR=-nan\nREMOTE_CPU_PERCENT_USER=20.00\n", Hint{Test: "TCP_STREAM"},
 			func(t *testing.T, recs []*result.Record) {
 				if c := recs[0].CPU; c.Local != nil || c.Remote.UtilPercent != 50 || c.Remote.UserPercent != 20 || c.Remote.SoftIRQPercent != 0 {
@@ -562,8 +599,8 @@ func TestOtherVersions(t *testing.T) {
 			"Local /Remote\nSocket Size   Request  Resp.   Elapsed  Trans.\nSend   Recv   Size     Size    Time     Rate\nbytes  Bytes  bytes    bytes   secs.    per sec\n\n" +
 			"16384  87380  1        1       10.00    25000.00\n16384  87380\n", "TCP_RR",
 			func(t *testing.T, r *result.Record) {
-				if !r.Spec.NoDelay || r.Spec.ConfidenceLevel != 95 || r.Spec.ConfidenceWidthPercent != 5 || r.Labels["netperf.confidence_met"] != "true" || r.Transactions != 250000 {
-					t.Errorf("%+v %v", r.Spec, r.Labels)
+				if !r.Spec.NoDelay || r.Spec.ConfidenceLevel != 95 || r.Spec.ConfidenceWidthPercent != 5 || r.Confidence == nil || !r.Confidence.Met || r.Transactions != 250000 {
+					t.Errorf("%+v %+v", r.Spec, r.Confidence)
 				}
 			}},
 		{"a test nperf does not run", "MIGRATED TCP SENDFILE TEST from 0.0.0.0 (0.0.0.0) port 0 AF_INET to 127.0.0.1 () port 0 AF_INET\n" + table, "TCP_SENDFILE",
