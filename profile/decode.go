@@ -284,8 +284,8 @@ func (d *decoder) globals(n *yaml.Node, g *Globals) {
 			}
 		case "engine":
 			if s, ok := d.str(v, key); ok {
-				if s != DefaultEngine {
-					d.add(d.pos(v), "engine: %q is not supported (want %q, nperf's own engine; external netperf processes are not supported yet)", s, DefaultEngine)
+				if _, err := engineOf(s); err != nil {
+					d.add(d.pos(v), "engine: %v", err)
 				}
 				g.Engine = s
 			}

@@ -111,7 +111,7 @@ func TestBroken(t *testing.T) {
 		{"option-not-applicable.yaml", []string{`option-not-applicable.yaml:5:7: option request_size does not apply to TCP_STREAM`}},
 		{"duplicate-test.yaml", []string{`duplicate-test.yaml:5:5: duplicate test name "rr" (first at line 3)`}},
 		{"bad-size.yaml", []string{`bad-size.yaml:5:18: send_size: size 128K out of range (1 to 65507 bytes)`}},
-		{"unsupported-engine.yaml", []string{`unsupported-engine.yaml:3:11: engine: "netperf" is not supported`}},
+		{"unsupported-engine.yaml", []string{`unsupported-engine.yaml:3:11: engine: "iperf3" is not an engine`}},
 		{"not-a-mapping.yaml", []string{`not-a-mapping.yaml:1:1: a profile is a mapping of keys`}},
 		{"many-problems.yaml", []string{
 			`many-problems.yaml:4:13: duration: invalid duration "soon"`,
