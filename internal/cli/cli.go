@@ -45,6 +45,7 @@ func commands() []command {
 		{"monitor", "show a run live, or watch a Record stream (FILE or -)", monitorCmd},
 		{"parse", "turn saved netperf output (FILE or -) into Records", parseCmd},
 		{"stats", "statistics over Records or numbers; A/B verdict (nperf stats A B)", statsCmd},
+		{"report", "render Records through templates: HTML with charts, Markdown, CSV, LaTeX, JSON", reportCmd},
 		{"version", "print nperf's version", versionCmd},
 	}
 }
