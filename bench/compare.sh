@@ -2,6 +2,7 @@
 # compare.sh - nperf against stock netperf 2.7, side by side on loopback.
 #
 # Usage: bench/compare.sh [--nperf PATH] [--netperf PATH] [--netserver PATH]
+#                         [--iperf3 PATH] [--sockperf PATH]
 #                         [--runs N] [--length SECS] [--tests "T1 T2 ..."] [--cross]
 #
 # Pairs (client -> server), each server a separate process on its own port:
@@ -9,6 +10,18 @@
 #   Go     nperf run      -> nperf server -D
 #   Go->C  nperf run      -> stock netserver   (--cross)
 #   C->Go  stock netperf  -> nperf server -D   (--cross)
+#
+# Other tools, when installed (on PATH or given), as extra rows of the same
+# interleaved rounds:
+#   iperf3    iperf3 -c -> iperf3 -s   TCP_STREAM (TCP) and UDP_STREAM (UDP,
+#             65507-byte datagrams as netperf sends on loopback, unlimited
+#             rate; the receiver's rate)
+#   sockperf  sockperf ping-pong -> sockperf server   UDP_RR (14-byte
+#             messages, sockperf's minimum; round trips per second, and the
+#             median round trip in the latency table)
+#
+# For TCP_RR and UDP_RR a second table gives each pair's median round-trip
+# time (netperf's P50_LATENCY, microseconds; lower is better).
 #
 # For each test the pairs run interleaved (C Go C Go ...) rather than one pair's
 # runs back to back, so slow drifts in machine load hit all pairs alike. Each
@@ -19,13 +32,15 @@
 set -euo pipefail
 
 usage() {
-	sed -n '4,5p' "$0" | sed 's/^# //'
+	sed -n '4,6p' "$0" | sed 's/^# //'
 	exit "${1:-2}"
 }
 
 nperf=""
 netperf=$(command -v netperf || true)
 netserver=$(command -v netserver || true)
+iperf3=$(command -v iperf3 || true)
+sockperf=$(command -v sockperf || true)
 runs=5
 length=5
 tests="TCP_STREAM TCP_MAERTS TCP_RR TCP_CRR UDP_STREAM UDP_RR"
@@ -36,6 +51,8 @@ while (($#)); do
 	--nperf) nperf=${2?"--nperf needs a value"}; shift 2 ;;
 	--netperf) netperf=${2?"--netperf needs a value"}; shift 2 ;;
 	--netserver) netserver=${2?"--netserver needs a value"}; shift 2 ;;
+	--iperf3) iperf3=${2?"--iperf3 needs a value"}; shift 2 ;;
+	--sockperf) sockperf=${2?"--sockperf needs a value"}; shift 2 ;;
 	--runs) runs=${2?"--runs needs a value"}; shift 2 ;;
 	--length) length=${2?"--length needs a value"}; shift 2 ;;
 	--tests) tests=${2?"--tests needs a value"}; shift 2 ;;
@@ -118,6 +135,29 @@ start_server() {
 	exit 1
 }
 
+# start_server_udp CMD...: as start_server for a UDP server, which cannot be
+# probed with a connection: it counts as started if it is still running
+# after a moment (a taken port makes it exit at once).
+start_server_udp() {
+	local try p pid a args
+	for ((try = 0; try < 5; try++)); do
+		p=$((20000 + RANDOM % 12000))
+		args=()
+		for a in "$@"; do [[ $a == PORT ]] && a=$p; args+=("$a"); done
+		"${args[@]}" >"$tmp/server-$p.log" 2>&1 &
+		pid=$!
+		server_pids+=("$pid")
+		sleep 1
+		if kill -0 "$pid" 2>/dev/null; then
+			server_port=$p
+			return
+		fi
+	done
+	echo "compare.sh: could not start server: $*" >&2
+	cat "$tmp/server-$p.log" >&2
+	exit 1
+}
+
 # Pairs in run order: the client command (word-split later) and server port.
 pairs=()
 declare -A client port
@@ -127,6 +167,18 @@ if ((have_netserver)); then
 fi
 start_server "$nperf" server -D -p PORT -L 127.0.0.1,4
 goport=$server_port
+
+have_iperf3=0 have_sockperf=0
+if [[ -n $iperf3 && -x $iperf3 ]]; then have_iperf3=1; fi
+if [[ -n $sockperf && -x $sockperf ]]; then have_sockperf=1; fi
+if ((have_iperf3)) && [[ " $tests " =~ _STREAM ]]; then
+	start_server "$iperf3" -s -B 127.0.0.1 -p PORT
+	iperf3port=$server_port
+fi
+if ((have_sockperf)) && [[ " $tests " == *" UDP_RR "* ]]; then
+	start_server_udp "$sockperf" server -i 127.0.0.1 -p PORT
+	sockperfport=$server_port
+fi
 
 if ((have_netperf && have_netserver)); then
 	pairs+=(C); client[C]=$netperf; port[C]=$cport
@@ -141,26 +193,71 @@ if ((cross)); then
 	fi
 fi
 
-# measure PAIR TEST: print one result number, or nothing if the run failed.
-# -v 0 prints just the headline number, except that for UDP_STREAM it is the
-# SEND rate; what got through is the second (remote) row of -v 1, last column.
+# extra_pairs TEST: the rows of other tools that TEST has.
+extra_pairs() {
+	case $1 in
+	TCP_STREAM | UDP_STREAM) ((have_iperf3)) && echo iperf3 ;;
+	UDP_RR) ((have_sockperf)) && echo sockperf ;;
+	esac
+	return 0
+}
+
+# measure_other PAIR TEST: print "rate [p50]" for an iperf3 or sockperf run.
+measure_other() {
+	local pair=$1 test=$2 out
+	case $pair in
+	iperf3)
+		local udp=()
+		[[ $test == UDP_STREAM ]] && udp=(-u -b 0 -l 65507)
+		out=$(timeout $((2 * length + 30)) "$iperf3" -c 127.0.0.1 -p "$iperf3port" -t "$length" \
+			-f m "${udp[@]}" 2>"$tmp/err" |
+			awk '/receiver/ { for (i = 2; i <= NF; i++) if ($i == "Mbits/sec") print $(i - 1) }') || true
+		;;
+	sockperf)
+		# Round trips per second over sockperf's own measured window,
+		# and its median round trip.
+		out=$(timeout $((2 * length + 30)) "$sockperf" ping-pong -i 127.0.0.1 -p "$sockperfport" \
+			-t "$length" -m 14 --full-rtt 2>&1 |
+			awk '/Valid Duration/ { for (i = 1; i <= NF; i++) {
+					if ($i ~ /^RunTime=/) { sub(/RunTime=/, "", $i); t = $i }
+					if ($i ~ /^ReceivedMessages=/) { sub(/ReceivedMessages=/, "", $i); n = $i } } }
+				/percentile 50.000/ { p = $NF }
+				END { if (t > 0 && n > 0) printf "%.2f %s\n", n / t, p }') || true
+		;;
+	esac
+	echo "$out"
+}
+
+# measure PAIR TEST: print one result number (and, for RR tests, the median
+# round trip in microseconds after it), or nothing if the run failed. -v 0
+# prints just the headline number, except that for UDP_STREAM it is the SEND
+# rate; what got through is the second (remote) row of -v 1, last column.
+# RR tests ask for the rate and P50_LATENCY as omni output (-o).
 # timeout guards against a hung run (CRR needs LENGTH+4 s by design).
 measure() {
-	local pair=$1 test=$2 out verbose=0
+	local pair=$1 test=$2 out verbose=0 sel=()
 	[[ $test == UDP_STREAM ]] && verbose=1
-	# shellcheck disable=SC2086 # client is "prog" or "prog run": split on purpose
-	out=$(timeout $((2 * length + 30)) ${client[$pair]} -H 127.0.0.1 -p "${port[$pair]}" \
-		-t "$test" -l "$length" -P 0 -v "$verbose" 2>"$tmp/err") || true
-	if [[ $test == UDP_STREAM ]]; then
-		out=$(awk 'NF { if (++n == 2) print $NF }' <<<"$out")
+	[[ $test == TCP_RR || $test == UDP_RR ]] && sel=(-- -o "THROUGHPUT,P50_LATENCY")
+	if [[ $pair == iperf3 || $pair == sockperf ]]; then
+		out=$(measure_other "$pair" "$test")
 	else
-		out=$(awk 'NF { print $1; exit }' <<<"$out")
+		# shellcheck disable=SC2086 # client is "prog" or "prog run": split on purpose
+		out=$(timeout $((2 * length + 30)) ${client[$pair]} -H 127.0.0.1 -p "${port[$pair]}" \
+			-t "$test" -l "$length" -P 0 -v "$verbose" "${sel[@]}" 2>"$tmp/err") || true
+		if [[ $test == UDP_STREAM ]]; then
+			out=$(awk 'NF { if (++n == 2) print $NF }' <<<"$out")
+		elif ((${#sel[@]})); then
+			out=$(awk -F, 'NF { print $1, $2; exit }' <<<"$out")
+		else
+			out=$(awk 'NF { print $1; exit }' <<<"$out")
+		fi
 	fi
-	if [[ $out =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
+	if [[ $out =~ ^[0-9]+(\.[0-9]+)?( [0-9]+(\.[0-9]+)?)?$ ]]; then
 		echo "$out"
 	else
 		# netperf reports some errors on stdout, so show both.
-		echo "  $pair $test run failed: $(head -c 300 "$tmp/err") ${out:0:300}" >&2
+		echo "  $pair $test run failed: $(head -c 300 "$tmp/err" 2>/dev/null) ${out:0:300}" >&2
+		: >"$tmp/err"
 	fi
 }
 
@@ -175,30 +272,17 @@ stats() {
 		}'
 }
 
-echo "nperf:     $nperf"
-echo "netperf:   ${netperf:-none}"
-echo "netserver: ${netserver:-none}"
-echo "pairs: ${pairs[*]}; $runs runs x ${length}s each, interleaved"
-
-for test in $tests; do
-	case $test in
-	*_STREAM | *_MAERTS) unit="10^6bits/s" ;;
-	*) unit="trans/s" ;;
-	esac
-	declare -A results=()
-	for ((r = 1; r <= runs; r++)); do
-		for pair in "${pairs[@]}"; do
-			results[$pair]+="$(measure "$pair" "$test") "
-		done
-	done
-
+# table TITLE ARRAY: print per pair of the run the median, min-max, number
+# of good runs and ratio of the median to C's, from ARRAY[pair] = "v1 v2 ...".
+table() {
+	local -n vals=$2
+	local pair med lo hi ok ratio range cmed=""
 	echo
-	echo "$test ($unit; $runs runs x ${length}s; higher is better)"
-	printf "  %-6s %12s %25s %6s %7s\n" pair median min-max ok "/C"
-	cmed=""
-	for pair in "${pairs[@]}"; do
-		read -r med lo hi < <(tr ' ' '\n' <<<"${results[$pair]}" | grep . | stats)
-		ok=$(wc -w <<<"${results[$pair]}")
+	echo "$1"
+	printf "  %-8s %12s %25s %6s %7s\n" pair median min-max ok "/C"
+	for pair in "${rowpairs[@]}"; do
+		read -r med lo hi < <(tr ' ' '\n' <<<"${vals[$pair]}" | grep . | stats)
+		ok=$(wc -w <<<"${vals[$pair]}")
 		[[ $pair == C ]] && cmed=$med
 		ratio="-"
 		if [[ -n $cmed && $cmed != "-" && $med != "-" ]]; then
@@ -206,9 +290,38 @@ for test in $tests; do
 		fi
 		range="$lo-$hi"
 		[[ $med == "-" ]] && range="-"
-		printf "  %-6s %12s %25s %6s %7s\n" "$pair" "$med" "$range" "$ok/$runs" "$ratio"
+		printf "  %-8s %12s %25s %6s %7s\n" "$pair" "$med" "$range" "$ok/$runs" "$ratio"
 	done
-	unset results
+}
+
+echo "nperf:     $nperf"
+echo "netperf:   ${netperf:-none}"
+echo "netserver: ${netserver:-none}"
+echo "iperf3:    $( ((have_iperf3)) && echo "$iperf3" || echo none)"
+echo "sockperf:  $( ((have_sockperf)) && echo "$sockperf" || echo none)"
+echo "pairs: ${pairs[*]}; $runs runs x ${length}s each, interleaved"
+
+for test in $tests; do
+	case $test in
+	*_STREAM | *_MAERTS) unit="10^6bits/s" ;;
+	*) unit="trans/s" ;;
+	esac
+	declare -A results=() lats=()
+	mapfile -t extra < <(extra_pairs "$test")
+	rowpairs=("${pairs[@]}" "${extra[@]}")
+	for ((r = 1; r <= runs; r++)); do
+		for pair in "${rowpairs[@]}"; do
+			read -r rate lat < <(measure "$pair" "$test"; echo)
+			results[$pair]+="${rate:-} "
+			lats[$pair]+="${lat:-} "
+		done
+	done
+
+	table "$test ($unit; $runs runs x ${length}s; higher is better)" results
+	if [[ $test == TCP_RR || $test == UDP_RR ]]; then
+		table "$test median round trip (usec; $runs runs x ${length}s; lower is better)" lats
+	fi
+	unset results lats
 done
 
 echo

@@ -1,7 +1,6 @@
 package netperf
 
 import (
-	"io"
 	"net"
 	"sync/atomic"
 	"time"
@@ -75,32 +74,6 @@ func recvStream(c net.Conn, buf []byte, k *counters, limit uint64, until time.Ti
 			return err
 		}
 	}
-}
-
-// readFull reads exactly len(buf) bytes, counting calls and bytes; io.EOF
-// only when nothing of this message arrived.
-func readFull(c net.Conn, buf []byte, k *counters) error {
-	got := 0
-	for got < len(buf) {
-		n, err := c.Read(buf[got:])
-		k.recvCalls.Add(1)
-		got += n
-		k.recv.Add(uint64(n))
-		if err != nil {
-			if err == io.EOF && got > 0 {
-				return io.ErrUnexpectedEOF
-			}
-			return err
-		}
-	}
-	return nil
-}
-
-func writeAll(c net.Conn, buf []byte, k *counters) error {
-	n, err := c.Write(buf)
-	k.sendCalls.Add(1)
-	k.sent.Add(uint64(n))
-	return err
 }
 
 // drain reads and discards until EOF or error.

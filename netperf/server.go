@@ -604,14 +604,18 @@ func (t *serverTest) tcpStreamSend(c *net.TCPConn) error {
 func (t *serverTest) tcpRR(c *net.TCPConn) error {
 	req := make([]byte, t.req.RequestSize)
 	rsp := fillBuffer(int(t.req.ResponseSize))
+	p, err := newPingPong(c, false)
+	if err != nil {
+		return err
+	}
 	for t.units == 0 || int64(t.c.trans.Load()) < t.units {
-		if err := readFull(c, req, &t.c); err != nil {
+		if err := p.readFull(req, &t.c); err != nil {
 			if err == io.EOF {
 				return nil
 			}
 			return err
 		}
-		if err := writeAll(c, rsp, &t.c); err != nil {
+		if err := p.writeAll(rsp, &t.c); err != nil {
 			if isPeerGone(err) {
 				return nil
 			}
@@ -620,37 +624,6 @@ func (t *serverTest) tcpRR(c *net.TCPConn) error {
 		t.c.trans.Add(1)
 	}
 	drain(c)
-	return nil
-}
-
-// tcpCRR serves one transaction per connection and closes first, as
-// netserver does; it ends at its padded timer or after the count.
-func (t *serverTest) tcpCRR() error {
-	req := make([]byte, t.req.RequestSize)
-	rsp := fillBuffer(int(t.req.ResponseSize))
-	for t.units == 0 || int64(t.c.trans.Load()) < t.units {
-		c, err := t.accept()
-		if err != nil {
-			return err
-		}
-		err = readFull(c, req, &t.c)
-		if err == nil {
-			err = writeAll(c, rsp, &t.c)
-		}
-		if err == nil {
-			t.c.trans.Add(1)
-		}
-		if t.req.Flags&flagRoutingAllowed != 0 && t.results.CongControl == "" {
-			t.results.CongControl, _, _ = tcpFacts(c)
-		}
-		c.Close()
-		t.mu.Lock()
-		t.data = nil
-		t.mu.Unlock()
-		if err != nil && !isPeerGone(err) {
-			return err
-		}
-	}
 	return nil
 }
 
@@ -677,8 +650,12 @@ func (t *serverTest) udpRR() error {
 	req := make([]byte, max(int(t.req.RequestSize), maxUDPPayload))
 	rsp := fillBuffer(int(t.req.ResponseSize))
 	t.udp.SetDeadline(t.deadline)
+	p, err := newPingPong(t.udp, false)
+	if err != nil {
+		return err
+	}
 	for t.units == 0 || int64(t.c.trans.Load()) < t.units {
-		n, from, err := t.udp.ReadFromUDPAddrPort(req)
+		n, err := p.recv(req)
 		if err != nil {
 			return err
 		}
@@ -687,7 +664,8 @@ func (t *serverTest) udpRR() error {
 			return nil
 		}
 		t.c.recv.Add(uint64(n))
-		m, err := t.udp.WriteToUDPAddrPort(rsp, from)
+		p.replyToSender()
+		m, err := p.send(rsp)
 		t.c.sendCalls.Add(1)
 		if err != nil {
 			return err
