@@ -41,6 +41,7 @@ func commands() []command {
 		{"run", "run one netperf test (netperf's options; no -H: an embedded loopback server)", runCmd},
 		{"server", "serve netperf clients, like netserver", serverCmd},
 		{"multi", "run N instances of a test at once and sum them honestly", multiCmd},
+		{"orchestrate", "check, deploy, start servers and run N x M matrices on hosts over SSH", orchestrateCmd},
 		{"profile", "list, show, validate and run YAML test suites with checked expectations", profileCmd},
 		{"monitor", "show a run live, or watch a Record stream (FILE or -)", monitorCmd},
 		{"parse", "turn saved netperf output (FILE or -) into Records", parseCmd},
