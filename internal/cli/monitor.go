@@ -210,18 +210,9 @@ func show(ctx context.Context, stdio Stdio, st *monitor.State, events <-chan mon
 // monitorRun runs a test (one instance with netperf.Client, several with
 // the runner) and shows it.
 func monitorRun(ctx context.Context, stdio Stdio, args []string, o monitorOpts) int {
-	inv, err := netperf.ParseArgs(args)
-	if err != nil {
-		errorf(stdio.Err, "%v", err)
-		hintf(stdio.Err, "run 'nperf monitor --help' for the options")
-		return exitUsage
-	}
-	if inv.Help {
-		fmt.Fprint(stdio.Out, monitorUsage)
-		return exitOK
-	}
-	if inv.Version {
-		return versionCmd(ctx, stdio, nil)
+	inv, code, done := netperfArgs(ctx, stdio, args, "monitor", monitorUsage)
+	if done {
+		return code
 	}
 	spec := inv.Spec
 	spec.IntervalMS = int(o.interval / time.Millisecond)
@@ -293,7 +284,7 @@ func monitorRun(ctx context.Context, stdio Stdio, args []string, o monitorOpts) 
 	if terminal(stdio.Out) != nil && !o.plain {
 		feCtx = ctx
 	}
-	err = show(feCtx, stdio, st, events, o, func(st *monitor.State) {
+	err := show(feCtx, stdio, st, events, o, func(st *monitor.State) {
 		cancelRun()
 		for ev := range events {
 			if ev.Record != nil {

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"nperf/internal/units"
-	"nperf/netperf"
 	"nperf/result"
 	"nperf/runner"
 )
@@ -146,11 +145,9 @@ func multiCmd(ctx context.Context, stdio Stdio, args []string) int {
 			rest = append(rest, a)
 		}
 	}
-	inv, err := netperf.ParseArgs(rest)
-	if err != nil {
-		errorf(stdio.Err, "%v", err)
-		hintf(stdio.Err, "run 'nperf multi --help' for the options")
-		return exitUsage
+	inv, code, done := netperfArgs(ctx, stdio, rest, "multi", multiUsage)
+	if done {
+		return code
 	}
 	job.Spec = inv.Spec
 	if job.Interval == 0 {

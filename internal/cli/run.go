@@ -119,18 +119,9 @@ func runCmd(ctx context.Context, stdio Stdio, args []string) int {
 			rest = append(rest, a)
 		}
 	}
-	inv, err := netperf.ParseArgs(rest)
-	if err != nil {
-		errorf(stdio.Err, "%v", err)
-		hintf(stdio.Err, "run 'nperf run --help' for the options")
-		return exitUsage
-	}
-	if inv.Help {
-		fmt.Fprint(stdio.Out, runUsage)
-		return exitOK
-	}
-	if inv.Version {
-		return versionCmd(ctx, stdio, nil)
+	inv, code, done := netperfArgs(ctx, stdio, rest, "run", runUsage)
+	if done {
+		return code
 	}
 	spec := inv.Spec
 	if jsonOut {
@@ -233,6 +224,25 @@ func runCmd(ctx context.Context, stdio Stdio, args []string) int {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// netperfArgs parses the netperf options of a command that takes them
+// (run, multi, monitor). done says the command should return code now: a
+// usage error, or -h / -V answered.
+func netperfArgs(ctx context.Context, stdio Stdio, args []string, name, usage string) (inv *netperf.Invocation, code int, done bool) {
+	inv, err := netperf.ParseArgs(args)
+	switch {
+	case err != nil:
+		errorf(stdio.Err, "%v", err)
+		hintf(stdio.Err, "run 'nperf %s --help' for the options", name)
+		return nil, exitUsage, true
+	case inv.Help:
+		fmt.Fprint(stdio.Out, usage)
+		return nil, exitOK, true
+	case inv.Version:
+		return nil, versionCmd(ctx, stdio, nil), true
+	}
+	return inv, exitOK, false
 }
 
 // parseEngine reads --engine: "nperf", the built-in engine (nil), or
