@@ -60,10 +60,13 @@ func usageErr(opt, format string, args ...any) *UsageError {
 const (
 	globalWithValue = "HpLltfPvBDiIT"
 	globalFlags     = "46cChV"
-	testWithValue   = "mMsSrP"
+	testWithValue   = "mMsSrPb"
 	testFlags       = "D"
 	testOptional    = "okO" // the value is optional: the next argument unless it is an option
 )
+
+// maxBurst bounds -- -b: requests in flight beyond the first.
+const maxBurst = 1024
 
 // ParseArgs parses netperf's command-line syntax: global options, then
 // "--" and test-specific options. It checks every value and that each
@@ -277,6 +280,15 @@ func ParseArgs(args []string) (*Invocation, error) {
 				return usageErr(name, "a UDP datagram carries at most %d bytes", maxUDPPayload)
 			}
 			s.RequestSize, s.ResponseSize = keep(s.RequestSize, a), keep(s.ResponseSize, b)
+		case 'b':
+			if !sh.rr || sh.connect {
+				return usageErr(name, "a first burst applies to TCP_RR and UDP_RR only")
+			}
+			n, err := strconv.Atoi(val)
+			if err != nil || n < 0 || n > maxBurst {
+				return usageErr(name, "invalid burst %q (0-%d extra requests in flight)", val, maxBurst)
+			}
+			s.Burst = n
 		case 'o', 'k', 'O':
 			inv.OmniMode = map[byte]string{'o': "csv", 'k': "keyval", 'O': "human"}[opt]
 			inv.OmniSelection = val

@@ -619,21 +619,52 @@ func (t *clientTest) tcpRR(c *net.TCPConn, until time.Time) error {
 	}
 	defer p.lock()()
 	limit := uint64(t.spec.LengthUnits)
+	fl := newInflight(t.spec.Burst + 1)
+	for i := 0; i < t.spec.Burst; i++ { // netperf's first burst
+		fl.push(time.Now())
+		if err := p.writeAll(req, &t.k); err != nil {
+			return err
+		}
+	}
 	for limit == 0 || t.k.trans.Load() < limit {
 		t0 := time.Now()
 		if !until.IsZero() && !t0.Before(until) {
 			return nil
 		}
+		fl.push(t0)
 		if err := p.writeAll(req, &t.k); err != nil {
 			return err
 		}
 		if err := p.readFull(rsp, &t.k); err != nil {
 			return err
 		}
-		t.recordRTT(time.Since(t0))
+		t.recordRTT(time.Since(fl.pop()))
 		t.k.trans.Add(1)
 	}
 	return nil
+}
+
+// inflight holds the send times of requests still waiting for their
+// response, oldest first, so that with a first burst each round trip is
+// timed from its own request. It has Burst+1 slots and allocates nothing
+// per transaction.
+type inflight struct {
+	at      []time.Time
+	head, n int
+}
+
+func newInflight(size int) *inflight { return &inflight{at: make([]time.Time, size)} }
+
+func (f *inflight) push(t time.Time) {
+	f.at[(f.head+f.n)%len(f.at)] = t
+	f.n++
+}
+
+func (f *inflight) pop() time.Time {
+	t := f.at[f.head]
+	f.head = (f.head + 1) % len(f.at)
+	f.n--
+	return t
 }
 
 // tcpCRR connects, sends a request, reads the response and closes, once
@@ -757,24 +788,34 @@ func (t *clientTest) udpRR(c *net.UDPConn, server netip.AddrPort, until time.Tim
 	defer p.lock()()
 	p.setPeer(server)
 	limit := uint64(t.spec.LengthUnits)
+	fl := newInflight(t.spec.Burst + 1)
+	send := func(at time.Time) error {
+		fl.push(at)
+		n, err := p.send(req)
+		t.k.sendCalls.Add(1)
+		t.k.sent.Add(uint64(n))
+		return err
+	}
+	for i := 0; i < t.spec.Burst; i++ { // netperf's first burst
+		if err := send(time.Now()); err != nil {
+			return err
+		}
+	}
 	for limit == 0 || t.k.trans.Load() < limit {
 		t0 := time.Now()
 		if !until.IsZero() && !t0.Before(until) {
 			return nil
 		}
-		n, err := p.send(req)
-		t.k.sendCalls.Add(1)
-		if err != nil {
+		if err := send(t0); err != nil {
 			return err
 		}
-		t.k.sent.Add(uint64(n))
-		n, err = p.recv(rsp)
+		n, err := p.recv(rsp)
 		t.k.recvCalls.Add(1)
 		if err != nil {
 			return err
 		}
 		t.k.recv.Add(uint64(n))
-		t.recordRTT(time.Since(t0))
+		t.recordRTT(time.Since(fl.pop()))
 		t.k.trans.Add(1)
 	}
 	return nil

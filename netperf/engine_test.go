@@ -169,3 +169,25 @@ func TestConfidenceRun(t *testing.T) {
 		t.Errorf("wide interval: %v, %+v; want met after the minimum of 3", rec.Err, rec.Confidence)
 	}
 }
+
+// TestFirstBurst keeps Burst+1 requests in flight: every response is
+// matched to its own request's send time, and the counts still agree.
+func TestFirstBurst(t *testing.T) {
+	srv := netperftest.NewServer(t)
+	for _, test := range []string{"TCP_RR", "UDP_RR"} {
+		t.Run(test, func(t *testing.T) {
+			rec := (&netperf.Client{}).Run(context.Background(), &result.Spec{Test: test, Host: srv.Host, Port: srv.Port, LengthSeconds: 1, Burst: 4})
+			if rec.Err != nil {
+				t.Fatal(rec.Err)
+			}
+			if rec.Transactions == 0 || rec.Latency.Count() != rec.Transactions {
+				t.Fatalf("%d transactions, %d round trips timed", rec.Transactions, rec.Latency.Count())
+			}
+			// The server answered at least every request we got an answer
+			// to, and at most those plus the burst still in flight.
+			if d := rec.Detail.RemoteTransactions; d < rec.Transactions || d > rec.Transactions+5 {
+				t.Errorf("client %d transactions, server %d", rec.Transactions, d)
+			}
+		})
+	}
+}

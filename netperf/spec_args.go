@@ -71,6 +71,9 @@ func Args(spec *result.Spec) []string {
 	opt(&t, "-s", pair(size(spec.LocalSendBuf), size(spec.LocalRecvBuf), true))
 	opt(&t, "-S", pair(size(spec.RemoteSendBuf), size(spec.RemoteRecvBuf), true))
 	opt(&t, "-r", pair(size(spec.RequestSize), size(spec.ResponseSize), true))
+	if spec.Burst > 0 {
+		opt(&t, "-b", strconv.Itoa(spec.Burst))
+	}
 	flag(&t, "-D", spec.NoDelay)
 	opt(&t, "-P", pair(size(spec.LocalDataPort), size(spec.RemoteDataPort), true))
 	if len(t) == 0 {

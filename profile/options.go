@@ -73,6 +73,8 @@ var options = []optionDef{
 		parse: sizeOpt(maxBufferBytes, false), apply: func(c *runConfig, v any) { c.spec.RemoteSendBuf = v.(int) }},
 	{name: "remote_recv_buf", doc: "SO_RCVBUF on the server (-S ,N)",
 		parse: sizeOpt(maxBufferBytes, false), apply: func(c *runConfig, v any) { c.spec.RemoteRecvBuf = v.(int) }},
+	{name: "burst", tests: []string{"TCP_RR", "UDP_RR"}, doc: "extra requests in flight from the start: netperf's first burst (-- -b N)",
+		parse: intOpt(0, 1024), apply: func(c *runConfig, v any) { c.spec.Burst = v.(int) }},
 	{name: "no_delay", tests: tcpTests, doc: "TCP_NODELAY on both sides (-D)",
 		parse: boolOpt, apply: func(c *runConfig, v any) { c.spec.NoDelay = v.(bool) }},
 	{name: "length_units", doc: "end after this many bytes (STREAM) or transactions (RR) instead of after duration (-l -N)",

@@ -31,6 +31,11 @@ type Spec struct {
 	RemoteSendBuf int `json:"remote_send_buf,omitempty"` // -S N
 	RemoteRecvBuf int `json:"remote_recv_buf,omitempty"` // -S ,N
 
+	// Burst puts this many extra requests in flight at the start of a
+	// TCP_RR or UDP_RR test (netperf's -- -b N, "first burst"), so that
+	// Burst+1 transactions are outstanding at any time.
+	Burst int `json:"burst,omitempty"`
+
 	RequestSize  int `json:"request_size,omitempty"`  // -r N: RR request bytes (default 1)
 	ResponseSize int `json:"response_size,omitempty"` // -r ,N: RR response bytes (default 1)
 

@@ -55,6 +55,7 @@ test options (after --):
   -s snd[,rcv]      local socket buffer sizes
   -S snd[,rcv]      server socket buffer sizes
   -r req[,rsp]      request and response sizes (RR, CRR; default 1,1)
+  -b N              first burst: N extra requests in flight (TCP_RR, UDP_RR)
   -D                TCP_NODELAY on both sides
   -P lport[,rport]  data connection ports, here and on the server
   -o [list|file]    omni output as CSV; -k keyval; -O columns; 'all' for

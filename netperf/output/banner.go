@@ -87,7 +87,7 @@ func Banner(w io.Writer, spec *result.Spec, o Options) error {
 	}
 	b.WriteString(" : histogram : interval : demo")
 	if strings.Contains(title, "REQUEST/RESPONSE") {
-		b.WriteString(" : first burst 0")
+		fmt.Fprintf(&b, " : first burst %d", spec.Burst)
 	}
 	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())

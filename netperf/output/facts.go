@@ -204,14 +204,21 @@ func (x *facts) transactionRate() float64 {
 }
 
 // rtLatency is netperf's RT_LATENCY: microseconds per transaction from the
-// rate (one transaction in flight; nperf has no -b burst), -1 for stream
-// tests.
+// rate, times the transactions in flight (1 + first burst; CRR has none),
+// -1 for stream tests.
 func (x *facts) rtLatency() float64 {
 	if !x.isRR() {
 		return -1
 	}
-	return ratio(1e6, x.transactionRate())
+	inFlight := 1.0
+	if x.rec.Test != "TCP_CRR" {
+		inFlight += float64(x.spec.Burst)
+	}
+	return ratio(1e6, x.transactionRate()) * inFlight
 }
+
+// burst is BURST_SIZE: the first burst of an RR test.
+func (x *facts) burst() int64 { return int64(x.spec.Burst) }
 
 // localRetrans is the retransmissions of this side's connection, which
 // nperf does not read: -2, netperf's "not known"; -1 for UDP, as netperf.

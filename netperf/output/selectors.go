@@ -219,7 +219,7 @@ var selectors = [numSelectors]selectorDef{
 	})},
 	{"TRANSACTION_RATE", title("Transaction", "Rate", "Tran/s"), fixed("%.3f", (*facts).transactionRate)},
 	{"RT_LATENCY", title("Round", "Trip", "Latency", "usec/tran"), fixed("%.3f", (*facts).rtLatency)},
-	{"BURST_SIZE", title("Initial", "Burst", "Requests"), text("0")},
+	{"BURST_SIZE", title("Initial", "Burst", "Requests"), num((*facts).burst)},
 	{"LOCAL_TRANSPORT_RETRANS", title("Local", "Transport", "Retransmissions"), num((*facts).localRetrans)},
 	{"REMOTE_TRANSPORT_RETRANS", title("Remote", "Transport", "Retransmissions"), num((*facts).remoteRetrans)},
 	{"TRANSPORT_MSS", title("Transport", "MSS", "bytes"), num(func(x *facts) int64 { return int64(transportMSS(x.rec)) })},
