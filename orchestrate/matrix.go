@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,7 +43,11 @@ type Matrix struct {
 	// for example -t TCP_RR -l 10 -- -r 64.
 	Args      []string
 	Instances int // > 0: each cell runs 'nperf multi -n Instances'
-	Port      int // server control port; 0 means 12865
+	// Profile, when set, makes each cell run 'nperf profile run Profile'
+	// against its server instead: a built-in profile's name, or a profile
+	// file's path on the client hosts. Args must then be empty.
+	Profile string
+	Port    int // server control port; 0 means 12865
 	// Concurrent runs every cell at once (at most Fleet.Parallel);
 	// otherwise one after the other, so that cells do not disturb each
 	// other's measurement.
@@ -60,6 +65,15 @@ type Matrix struct {
 // Check validates Args as nperf would on the hosts, so that a typo fails
 // once here rather than N x M times there.
 func (m *Matrix) Check() error {
+	if m.Profile != "" {
+		if len(m.Args) > 0 || m.Instances > 0 {
+			return fmt.Errorf("a profile says what each cell runs: no test options or --instances with --profile")
+		}
+		if len(m.Cells) == 0 {
+			return fmt.Errorf("no cells to run")
+		}
+		return nil
+	}
 	var netperfArgs []string
 	for i := 0; i < len(m.Args); i++ {
 		a := m.Args[i]
@@ -100,14 +114,21 @@ func (m *Matrix) Check() error {
 	return nil
 }
 
+// profileExpectationFailed is the exit status of 'nperf profile run' when
+// the run worked and an expectation failed.
+const profileExpectationFailed = 1
+
 // A CellResult is what one cell produced.
 type CellResult struct {
 	Cell
 	// Headline is the cell's whole-run result: the aggregate record of
 	// nperf multi, or the Final record of nperf run; nil if none came.
 	Headline *result.Record
-	Records  int   // Records received (Headers not counted)
-	Err      error // why the cell did not complete; nil when it did
+	Records  int // Records received (Headers not counted)
+	// ExpectationsFailed: a profile cell ran, and some expectation of the
+	// profile was not met.
+	ExpectationsFailed bool
+	Err                error // why the cell did not complete; nil when it did
 	// Interrupted: the run was cancelled while this cell ran or before
 	// it started (then Records is 0).
 	Interrupted bool
@@ -181,6 +202,11 @@ func (f *Fleet) CommandLine(m *Matrix, c Cell) string {
 		port = netperf.DefaultPort
 	}
 	words := []string{remote.QuotePath(f.NperfPathOf(c.Client))}
+	if m.Profile != "" {
+		server := net.JoinHostPort(c.Server.TestAddress(), strconv.Itoa(port))
+		words = append(words, "profile", "run", remote.Quote(m.Profile), "--json", "-H", remote.Quote(server))
+		return "exec " + strings.Join(words, " ")
+	}
 	if m.Instances > 0 {
 		words = append(words, "multi", "--json", "-n", strconv.Itoa(m.Instances))
 	} else {
@@ -261,6 +287,10 @@ func (f *Fleet) runCell(ctx context.Context, m *Matrix, r *CellResult, send func
 	switch {
 	case r.Interrupted:
 		// What arrived is kept; the cell is marked, not failed.
+	case m.Profile != "" && errors.As(runErr, &ee) && ee.Status == profileExpectationFailed && readErr == nil:
+		// The profile ran and some expectation failed: a result, which
+		// the profile's own Records and summary carry, not a broken cell.
+		r.ExpectationsFailed = true
 	case errors.As(runErr, &ee) && ee.Status == 127:
 		r.Err = fmt.Errorf("nperf not found at %s on %s (run 'nperf orchestrate deploy'): %s", f.NperfPathOf(r.Client), r.Client.Name, msg)
 	case runErr != nil && !errors.As(runErr, &ee):

@@ -246,6 +246,17 @@ func TestNetnsEndToEnd(t *testing.T) {
 		}
 	}
 
+	// A cell can run a whole profile: the built-in baseline from c1
+	// against s1, its Records labelled like any cell's.
+	r = nperf(ctx, "run", four, "--pairs", "c1:s1", "--profile", "baseline", "-o", "profile.jsonl")
+	if r.code != 0 || !strings.Contains(r.stdout, "1 of 1 cells completed") {
+		t.Fatalf("profile cell: exit %d\n%s", r.code, r.stdout)
+	}
+	pf, err := os.ReadFile(filepath.Join(dir, "profile.jsonl"))
+	if err != nil || !strings.Contains(string(pf), `"profile":"baseline"`) || !strings.Contains(string(pf), `"client":"c1"`) {
+		t.Errorf("profile cell Records lack the profile or host labels")
+	}
+
 	// A changed host key is refused, with no way around it but editing
 	// known_hosts.
 	forged := filepath.Join(dir, "known_hosts.forged")

@@ -40,6 +40,8 @@ func (r *CellResult) Status() string {
 	var re *result.Error
 	var ee *remote.ExitError
 	switch {
+	case r.OK() && r.ExpectationsFailed:
+		return Headline(r.Headline) + " (expectations failed)"
 	case r.OK():
 		return Headline(r.Headline)
 	case r.Interrupted && r.Headline != nil:

@@ -73,6 +73,8 @@ run:
   --pairs LIST          only these cells: client:server,client:server,...
   --concurrent          run every cell at once (default: one after the other)
   --instances N         each cell runs 'nperf multi -n N' instead of 'nperf run'
+  --profile NAME|FILE   each cell runs 'nperf profile run' of this profile (a
+                        built-in name, or a file's path on the client hosts)
   --label K=V           add a label to every Record (repeatable)
   --start-servers       start the servers first and stop those it started after
   --grace DUR           time an interrupted cell has to send its last Records (2s)
@@ -113,6 +115,7 @@ type orchestrateOptions struct {
 	pairs          string
 	concurrent     bool
 	instances      int
+	profile        string
 	labels         listFlag
 	startServers   bool
 	grace          time.Duration
@@ -159,6 +162,7 @@ func parseOrchestrateArgs(args []string) (*orchestrateOptions, error) {
 	fs.StringVar(&o.pairs, "pairs", "", "")
 	fs.BoolVar(&o.concurrent, "concurrent", false, "")
 	fs.IntVar(&o.instances, "instances", 0, "")
+	fs.StringVar(&o.profile, "profile", "", "")
 	fs.Var(&o.labels, "label", "")
 	fs.BoolVar(&o.startServers, "start-servers", false, "")
 	fs.DurationVar(&o.grace, "grace", remote.DefaultGrace, "")
@@ -513,7 +517,7 @@ func printServers(w io.Writer, res []*orchestrate.HostServer) {
 
 func orchestrateRun(ctx context.Context, stdio Stdio, o *orchestrateOptions, fleet *orchestrate.Fleet,
 	clients, servers []*remote.Host, srv orchestrate.ServerSpec, inv *remote.Inventory) int {
-	m := &orchestrate.Matrix{Args: o.testArgs, Instances: o.instances, Port: o.port, Concurrent: o.concurrent, Grace: o.grace}
+	m := &orchestrate.Matrix{Args: o.testArgs, Instances: o.instances, Profile: o.profile, Port: o.port, Concurrent: o.concurrent, Grace: o.grace}
 	if o.pairs != "" {
 		for _, p := range strings.Split(o.pairs, ",") {
 			c, s, ok := strings.Cut(p, ":")
