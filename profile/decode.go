@@ -2,6 +2,7 @@ package profile
 
 import (
 	"fmt"
+	"nperf/runner"
 	"strconv"
 	"strings"
 	"time"
@@ -284,7 +285,7 @@ func (d *decoder) globals(n *yaml.Node, g *Globals) {
 			}
 		case "engine":
 			if s, ok := d.str(v, key); ok {
-				if _, err := engineOf(s); err != nil {
+				if _, err := runner.ParseEngine(s); err != nil {
 					d.add(d.pos(v), "engine: %v", err)
 				}
 				g.Engine = s

@@ -137,7 +137,7 @@ func (p *Profile) Runs(hosts []string) ([]*Run, error) {
 				Iterations: iterations, Pause: p.Globals.Pause, Expect: t.Expect,
 				Job: runner.Job{Spec: c.spec, Instances: c.instances, CPUs: c.cpus, Stagger: c.stagger, Interval: p.Globals.Interval},
 			}
-			r.Job.Engine, _ = engineOf(p.Globals.Engine) // checked when decoding
+			r.Job.Engine, _ = runner.ParseEngine(p.Globals.Engine) // checked when decoding
 			for _, h := range targetHosts {
 				tg, err := ParseTarget(h, c.spec.Port)
 				if err != nil {
@@ -196,17 +196,4 @@ func ParseTarget(s string, defPort int) (runner.Target, error) {
 		return runner.Target{}, fmt.Errorf("invalid server %q (host, host:port or [v6]:port)", s)
 	}
 	return runner.Target{Host: h, Port: defPort}, nil
-}
-
-// engineOf reads the engine setting: "nperf", the built-in engine (nil),
-// or "netperf[:PATH]", a stock netperf binary on PATH or at PATH.
-func engineOf(s string) (*runner.External, error) {
-	name, path, hasPath := strings.Cut(s, ":")
-	switch {
-	case name == DefaultEngine && !hasPath:
-		return nil, nil
-	case name == "netperf":
-		return &runner.External{Path: path}, nil
-	}
-	return nil, fmt.Errorf("%q is not an engine (want nperf, or netperf[:PATH] for a stock netperf binary)", s)
 }

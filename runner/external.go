@@ -301,3 +301,17 @@ func peer(spec *result.Spec) string {
 	}
 	return netperf.Addr(spec.Host, port)
 }
+
+// ParseEngine reads an engine name as --engine and profiles give it:
+// "nperf", the built-in engine (nil), or "netperf[:PATH]", a stock
+// netperf binary on PATH or at PATH.
+func ParseEngine(s string) (*External, error) {
+	name, path, hasPath := strings.Cut(s, ":")
+	switch {
+	case name == "nperf" && !hasPath:
+		return nil, nil
+	case name == "netperf":
+		return &External{Path: path}, nil
+	}
+	return nil, fmt.Errorf("%q is not an engine (want nperf, or netperf[:PATH] for a stock netperf binary)", s)
+}

@@ -133,7 +133,7 @@ func multiCmd(ctx context.Context, stdio Stdio, args []string) int {
 			if !ok {
 				return exitUsage
 			}
-			if job.Engine, err = parseEngine(v); err != nil {
+			if job.Engine, err = runner.ParseEngine(v); err != nil {
 				errorf(stdio.Err, "option --engine: %v", err)
 				return exitUsage
 			}

@@ -108,7 +108,7 @@ func runCmd(ctx context.Context, stdio Stdio, args []string) int {
 				v = args[i]
 			}
 			var err error
-			if engine, err = parseEngine(v); err != nil {
+			if engine, err = runner.ParseEngine(v); err != nil {
 				errorf(stdio.Err, "option --engine: %v", err)
 				return exitUsage
 			}
@@ -244,19 +244,6 @@ func netperfArgs(ctx context.Context, stdio Stdio, args []string, name, usage st
 		return nil, versionCmd(ctx, stdio, nil), true
 	}
 	return inv, exitOK, false
-}
-
-// parseEngine reads --engine: "nperf", the built-in engine (nil), or
-// "netperf[:PATH]", a netperf binary on PATH or at PATH.
-func parseEngine(v string) (*runner.External, error) {
-	name, path, hasPath := strings.Cut(v, ":")
-	switch {
-	case name == "nperf" && !hasPath:
-		return nil, nil
-	case name == "netperf":
-		return &runner.External{Path: path}, nil
-	}
-	return nil, fmt.Errorf("unknown engine %q (want nperf or netperf[:PATH])", v)
 }
 
 // engineFound reports whether the external engine's binary exists (the
