@@ -36,9 +36,9 @@ type Client struct {
 	// before the test starts: netperf prints its banner there, so that a
 	// failed connection prints only the error.
 	Connected func()
-	// Ready, when set, is called once the data connection is up, right
-	// before the data phase starts; it may block (a start barrier shared
-	// by many instances). An error ends the test before any data moves.
+	// Ready, when set, is called once the control connection is up and
+	// before the test request; it may block (a start barrier shared by
+	// many instances). An error ends the test before any data moves.
 	Ready func() error
 	// RunID, Instance and Host are copied into every Record.
 	RunID    string
@@ -158,6 +158,17 @@ func (c *Client) run(ctx context.Context, spec *result.Spec, rec *result.Record)
 	defer ctrl.Close()
 	if c.Connected != nil {
 		c.Connected()
+	}
+	// The start barrier comes before the test request: a server starts
+	// its test timer when it answers, so an instance held at a barrier
+	// after that would lose the server's padding to its slowest peer.
+	if c.Ready != nil {
+		if err := c.Ready(); err != nil {
+			if ctxEnded(ctx) {
+				return kindErr(result.ErrInterrupted, "stopped before the test started")
+			}
+			return kindErr(result.ErrData, "before the test started: %v", err)
+		}
 	}
 
 	if spec.IterationsMax > 1 {
@@ -368,7 +379,14 @@ func (t *clientTest) run(ctx context.Context) error {
 
 	var m message
 	t.request(netperfPort).encode(&m)
-	if err := t.exchange(&m, false); err != nil {
+	// Until the server has answered, an interrupt has nothing to keep:
+	// it ends the wait for the answer.
+	stopWait := context.AfterFunc(ctx, func() { t.ctrl.SetReadDeadline(time.Unix(1, 0)) })
+	err := t.exchange(&m, false)
+	if !stopWait() || ctxEnded(ctx) {
+		return kindErr(result.ErrInterrupted, "stopped while waiting for the server to accept the test")
+	}
+	if err != nil {
 		return err
 	}
 	t.resp.decode(&m)
@@ -497,19 +515,6 @@ func (t *clientTest) setData(c net.Conn) bool {
 	return !t.interrupted
 }
 
-func (t *clientTest) ready() error {
-	if t.c.Ready == nil {
-		return nil
-	}
-	if err := t.c.Ready(); err != nil {
-		if t.isInterrupted() {
-			return kindErr(result.ErrInterrupted, "stopped before the data phase: %v", err)
-		}
-		return kindErr(result.ErrData, "before the data phase: %v", err)
-	}
-	return nil
-}
-
 // endTime is when a timed test ends; zero for count-based tests.
 func (t *clientTest) endTime(start time.Time) time.Time {
 	if t.spec.LengthSeconds > 0 {
@@ -551,9 +556,6 @@ func (t *clientTest) runTCP(ctx context.Context, opts sockOpts, local, server ne
 	t.rec.Detail.LocalAddr = conn.LocalAddr().String()
 
 	sampler := t.startSampler()
-	if err := t.ready(); err != nil {
-		return time.Now(), time.Now(), err
-	}
 	start = time.Now()
 	sampler.begin(start)
 	until := t.endTime(start)
@@ -676,9 +678,6 @@ func (t *clientTest) tcpCRR(d *crrDialer, initial *[2]int) (start, end time.Time
 	t.latency = stats.NewHistogram()
 	limit := uint64(t.spec.LengthUnits)
 	sampler := t.startSampler()
-	if err := t.ready(); err != nil {
-		return time.Now(), time.Now(), err
-	}
 	start = time.Now()
 	sampler.begin(start)
 	d.until = t.endTime(start)
@@ -716,9 +715,6 @@ func (t *clientTest) runUDP(c *net.UDPConn, server netip.AddrPort) (start, end t
 	t.rec.Detail.LocalSendBufStart, t.rec.Detail.LocalRecvBufStart = sb, rb
 	t.rec.Detail.LocalAddr = c.LocalAddr().String()
 	sampler := t.startSampler()
-	if err := t.ready(); err != nil {
-		return time.Now(), time.Now(), err
-	}
 	start = time.Now()
 	sampler.begin(start)
 	until := t.endTime(start)
@@ -873,6 +869,11 @@ func serviceDemand(r *result.Record, utilPercent float64, ncpu int) (float64, st
 	busyUS := utilPercent / 100 * float64(ncpu) * r.Elapsed.Seconds() * 1e6
 	if result.IsStream(r.Test) {
 		kb := float64(r.PayloadBytes()) / 1024
+		if r.Test == "UDP_STREAM" {
+			// netperf: both sides' service demand per KB sent, lost
+			// datagrams included: the CPU was spent on them.
+			kb = float64(r.BytesSent) / 1024
+		}
 		if kb == 0 {
 			return 0, "KB"
 		}

@@ -1,6 +1,7 @@
 package netperf
 
 import (
+	"math"
 	"nperf/result"
 
 	"bufio"
@@ -59,6 +60,17 @@ func parseCPUTimes(b []byte) (cpuTimes, error) {
 type cpuUtil struct {
 	util, user, system, iowait, irq, softirq float64
 	numCPUs                                  int
+}
+
+// scaled multiplies the utilisation figures by f, capped at 100%: the
+// share of a longer reading window that the test really used.
+func (u cpuUtil) scaled(f float64) cpuUtil {
+	if f <= 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+		return u
+	}
+	c := func(v float64) float64 { return math.Min(100, v*f) }
+	u.util, u.user, u.system, u.iowait, u.irq, u.softirq = c(u.util), c(u.user), c(u.system), c(u.iowait), c(u.irq), c(u.softirq)
+	return u
 }
 
 // utilBetween computes utilisation from two readings the way netperf's

@@ -2,6 +2,7 @@ package netperf_test
 
 import (
 	"context"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -189,5 +190,32 @@ func TestFirstBurst(t *testing.T) {
 				t.Errorf("client %d transactions, server %d", rec.Transactions, d)
 			}
 		})
+	}
+}
+
+// TestInterruptWhileServerSilent: a server that accepts the control
+// connection and never answers cannot hold an interrupted client.
+func TestInterruptWhileServerSilent(t *testing.T) {
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	go func() {
+		c, err := silent.Accept()
+		if err == nil {
+			time.Sleep(10 * time.Second)
+			c.Close()
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	rec := (&netperf.Client{}).Run(ctx, &result.Spec{Test: "TCP_RR", Host: "127.0.0.1", Port: silent.Addr().(*net.TCPAddr).Port, LengthSeconds: 5})
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v to give up", d)
+	}
+	if rec.Err == nil || rec.Err.Kind != result.ErrInterrupted {
+		t.Errorf("err = %v, want interrupted", rec.Err)
 	}
 }

@@ -250,6 +250,11 @@ func (s *Server) omni(ctx context.Context, ctrl net.Conn, req *omniRequest) erro
 	if t.measureCPU {
 		cpuEnd, _ := readCPUTimes()
 		u := utilBetween(cpuStart, cpuEnd)
+		if t.endedByTimer && t.padded {
+			// The readings bracket the padding the client never used;
+			// netserver scales its figure to the test time the same way.
+			u = u.scaled(end.Sub(start).Seconds() / elapsed.Seconds())
+		}
 		res.CPUUtil = float32(u.util)
 		res.CPUPercentUser = float32(u.user)
 		res.CPUPercentSystem = float32(u.system)

@@ -26,6 +26,11 @@ func receiverShare(r *result.Record) float64 {
 		if r.BytesSent == 0 {
 			return 0
 		}
+		if r.RemoteBytesRecv == 0 && r.Err != nil {
+			// Interrupted before the server reported: what was sent is
+			// the best count there is.
+			return 1
+		}
 		return float64(r.RemoteBytesRecv) / float64(r.BytesSent)
 	}
 	return 1

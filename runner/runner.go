@@ -90,6 +90,7 @@ func Run(ctx context.Context, job Job, emit func(*result.Record)) (*Result, erro
 
 	bar := newBarrier(job.Instances)
 	cpuStart, cpuErr := netperf.ReadCPU()
+	cpuFrom := time.Now()
 	finals := make([]*result.Record, job.Instances)
 	var wg sync.WaitGroup
 	for i := 0; i < job.Instances; i++ {
@@ -143,12 +144,13 @@ func Run(ctx context.Context, job Job, emit func(*result.Record)) (*Result, erro
 	}
 	wg.Wait()
 	cpuEnd, cpuErr2 := netperf.ReadCPU()
+	cpuWindow := time.Since(cpuFrom)
 
 	agg := aggregate(job, finals, intervals)
 	agg.Aggregate.Interrupted = ctx.Err() != nil
 	if cpuErr == nil && cpuErr2 == nil {
 		side := cpuEnd.UtilSince(cpuStart)
-		side.ServiceDemandUS, side.ServiceDemandUnit = serviceDemand(finals, side)
+		side.ServiceDemandUS, side.ServiceDemandUnit = serviceDemand(finals, side, cpuWindow)
 		agg.CPU = &result.CPUUsage{Local: side}
 	}
 	send(agg)
@@ -167,8 +169,11 @@ func failed(job Job, i int, spec *result.Spec, err error) *result.Record {
 // computed once from system-wide CPU and every valid instance's counts:
 // per-instance service demands are wrong under concurrency, since each
 // instance's CPU reading includes the others.
-func serviceDemand(finals []*result.Record, cpu *result.CPUSide) (float64, string) {
-	var first, last time.Time
+//
+// The CPU time is utilisation times the window between the two readings
+// it came from, which holds all of the instances' work (and the set-up
+// and padding around it: CPU spent there is spent on the test too).
+func serviceDemand(finals []*result.Record, cpu *result.CPUSide, window time.Duration) (float64, string) {
 	var bytes, trans float64
 	test := ""
 	for _, r := range finals {
@@ -176,16 +181,14 @@ func serviceDemand(finals []*result.Record, cpu *result.CPUSide) (float64, strin
 			continue
 		}
 		test = r.Test
-		if first.IsZero() || r.Start.Before(first) {
-			first = r.Start
+		if r.Test == "UDP_STREAM" {
+			bytes += float64(r.BytesSent) // per KB sent, as netperf
+		} else {
+			bytes += float64(r.PayloadBytes())
 		}
-		if r.End().After(last) {
-			last = r.End()
-		}
-		bytes += float64(r.PayloadBytes())
 		trans += float64(r.Transactions)
 	}
-	busyUS := cpu.UtilPercent / 100 * float64(cpu.NumCPUs) * last.Sub(first).Seconds() * 1e6
+	busyUS := cpu.UtilPercent / 100 * float64(cpu.NumCPUs) * window.Seconds() * 1e6
 	if result.IsStream(test) {
 		if bytes == 0 {
 			return 0, "KB"

@@ -186,3 +186,38 @@ func TestPinnedInstances(t *testing.T) {
 		}
 	}
 }
+
+// TestSlowPeerDoesNotBreakOthers: one instance's server accepts the
+// control connection and never answers. The start barrier comes before the
+// test request, so the other instance's server timer is not running while
+// it waits, and its test is unharmed.
+func TestSlowPeerDoesNotBreakOthers(t *testing.T) {
+	srv := netperftest.NewServer(t)
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	go func() {
+		c, err := silent.Accept()
+		if err != nil {
+			return
+		}
+		time.Sleep(6 * time.Second) // longer than the test and netserver's 4 s pad
+		c.Close()
+	}()
+	res, err := Run(context.Background(), Job{
+		Spec:      result.Spec{Test: "TCP_STREAM", LengthSeconds: 1},
+		Targets:   []Target{{srv.Host, srv.Port}, {"127.0.0.1", silent.Addr().(*net.TCPAddr).Port}},
+		Instances: 2,
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := res.Finals[0]; f.Err != nil || f.RemoteBytesRecv == 0 {
+		t.Errorf("the healthy instance: %v, %d bytes received", f.Err, f.RemoteBytesRecv)
+	}
+	if res.Finals[1].Err == nil {
+		t.Error("the silent server's instance did not fail")
+	}
+}
