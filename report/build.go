@@ -512,11 +512,11 @@ func (b *builder) groupAndTest(exp *Expectations) {
 		var head, tput, rate []float64
 		h := stats.NewHistogram()
 		for _, r := range g.Runs {
-			if r.Latency != nil {
-				h.Merge(r.Latency.hist)
-			}
 			if !counted(r) {
 				continue
+			}
+			if r.Latency != nil {
+				h.Merge(r.Latency.hist) // the same runs as the summary
 			}
 			head = append(head, r.Result.Value)
 			tput = append(tput, r.Result.ThroughputBitsPerSecond)
@@ -550,12 +550,13 @@ func (b *builder) groupAndTest(exp *Expectations) {
 		var head []float64
 		h := stats.NewHistogram()
 		for _, r := range t.Runs {
+			if !counted(r) {
+				continue
+			}
 			if r.Latency != nil {
-				h.Merge(r.Latency.hist)
+				h.Merge(r.Latency.hist) // the same runs as the summary
 			}
-			if counted(r) {
-				head = append(head, r.Result.Value)
-			}
+			head = append(head, r.Result.Value)
 		}
 		t.Summary = summarize(head, t.Unit, d.Level)
 		t.Latency = newLatency(h)

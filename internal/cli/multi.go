@@ -298,14 +298,20 @@ func parseCPUList(s string) ([]int, error) {
 
 // rate formats a record's headline number with its unit.
 func rate(r *result.Record, f units.Format) string {
-	if result.IsStream(r.Test) || f != units.FormatDefault && f != units.FormatTrans {
-		bps := r.ThroughputBitsPerSecond()
+	return formatRate(r.Test, r.ThroughputBitsPerSecond(), r.TransactionRate(), f)
+}
+
+// formatRate formats a test's headline number in the unit -f asks for:
+// bits/s for STREAM tests (or any test with a byte unit), else
+// transactions/s.
+func formatRate(test string, bps, tps float64, f units.Format) string {
+	if result.IsStream(test) || f != units.FormatDefault && f != units.FormatTrans {
 		if f == units.FormatDefault {
 			return units.BitsPerSecond(bps)
 		}
 		return fmt.Sprintf("%.2f %s/s", f.FromBytesPerSecond(bps/8), f.Unit())
 	}
-	return fmt.Sprintf("%.2f trans/s", r.TransactionRate())
+	return fmt.Sprintf("%.2f trans/s", tps)
 }
 
 func printMulti(w io.Writer, job runner.Job, res *runner.Result, f units.Format) {
@@ -339,10 +345,7 @@ func printMulti(w io.Writer, job runner.Job, res *runner.Result, f units.Format)
 			fmt.Fprintf(w, " (%.0f%% of the run)", 100*a.WindowCoverage)
 		}
 		fmt.Fprintf(w, "\n  %-18s %s\n", "total", rate(agg, f))
-		naive := units.BitsPerSecond(a.NaiveSumBitsPerSecond)
-		if !result.IsStream(agg.Test) {
-			naive = fmt.Sprintf("%.2f trans/s", a.NaiveSumTransactionsPerSecond)
-		}
+		naive := formatRate(agg.Test, a.NaiveSumBitsPerSecond, a.NaiveSumTransactionsPerSecond, f)
 		fmt.Fprintf(w, "  %-18s %s (each instance's own result added up; skew inflates it)\n", "naive sum", naive)
 		fmt.Fprintf(w, "  %-18s %.3f\n", "fairness (Jain)", a.JainIndex)
 	} else {

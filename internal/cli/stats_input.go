@@ -178,6 +178,11 @@ func (in *statsInput) addRecords(recs []*result.Record) {
 			in.failed++
 			continue
 		}
+		if r.Aggregate != nil || r.Instance < 0 {
+			// The sum of a multi-instance run: its instances are the
+			// runs here, and counting it too would count them twice.
+			continue
+		}
 		run := &statsRun{file: in.name, rec: r}
 		in.runs = append(in.runs, run)
 		byKey[key{r.Run, r.Host, r.Instance}] = run

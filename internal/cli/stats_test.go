@@ -356,6 +356,8 @@ func TestStatsInputSniffing(t *testing.T) {
 		{"bad number", "1\n2\nthree\n", 0, 0, "-:3: not a number"},
 		{"records", `{"run":"x","test":"TCP_RR","seq":0,"start":"2026-12-03T17:00:00Z","elapsed_ns":1000,"final":true,"transactions":5}` + "\n", 0, 1, ""},
 		{"bad record", "{\"run\":1}\n", 0, 0, "-:1:"},
+		{"multi aggregate not a run", `{"run":"x","test":"TCP_RR","instance":0,"seq":0,"start":"2026-12-03T17:00:00Z","elapsed_ns":1000,"final":true,"transactions":5}` + "\n" +
+			`{"run":"x","test":"TCP_RR","instance":-1,"seq":0,"start":"2026-12-03T17:00:00Z","elapsed_ns":1000,"final":true,"transactions":5,"aggregate":{"instances":1,"valid":1}}` + "\n", 0, 1, ""},
 		{"netperf text cut short", "MIGRATED TCP STREAM TEST from 0.0.0.0\n", 0, 0, "not netperf output"},
 		{"netperf text", "MIGRATED TCP STREAM TEST from 0.0.0.0 (0.0.0.0) port 0 AF_INET to 127.0.0.1 () port 0 AF_INET : histogram : interval : demo\n" +
 			"Recv   Send    Send                          \nSocket Socket  Message  Elapsed              \n" +
