@@ -188,7 +188,8 @@ func runCmd(ctx context.Context, stdio Stdio, args []string) int {
 			n++
 		}
 	}
-	if !jsonOut && inv.OmniMode == "" {
+	if !jsonOut {
+		// netperf prints its banner above omni output too (not with -P 0).
 		client.Connected = func() { output.Banner(stdio.Out, &spec, opts) }
 	}
 	if spec.CPUBind != nil && engine == nil { // an external netperf is pinned by the engine
