@@ -597,7 +597,8 @@ func (t *clientTest) runTCP(ctx context.Context, opts sockOpts, local, server ne
 	}
 	// End of test: half-close, then read until the server closes.
 	t.rec.Detail.LocalSendBufBytes, t.rec.Detail.LocalRecvBufBytes = bufSizes(conn)
-	_, t.rec.Detail.MSS, _ = tcpFacts(conn)
+	cong, mss, retrans := tcpFacts(conn)
+	t.rec.Detail.MSS, t.rec.Detail.LocalCongestionControl, t.rec.Detail.LocalRetransmits = mss, cong, &retrans
 	if t.isInterrupted() && t.sh.direction == dirXmit {
 		// A MAERTS server sends until its own timer; reset the
 		// connection so that it stops now and reports.

@@ -83,8 +83,13 @@ type Detail struct {
 	CongestionControl  string        `json:"congestion_control,omitempty"` // server's TCP_CONGESTION
 	MSS                int           `json:"mss_bytes,omitempty"`          // TCP_MAXSEG of the data connection
 	RemoteRetransmits  uint64        `json:"remote_retransmits,omitempty"`
-	LocalAddr          string        `json:"local_data_addr,omitempty"`  // data connection, this side
-	RemoteAddr         string        `json:"remote_data_addr,omitempty"` // data connection, server side
+	// LocalCongestionControl and LocalRetransmits are this side's TCP
+	// congestion control and retransmissions (TCP tests; empty or nil
+	// when not known, as from parsed text).
+	LocalCongestionControl string  `json:"local_congestion_control,omitempty"`
+	LocalRetransmits       *uint64 `json:"local_retransmits,omitempty"`
+	LocalAddr              string  `json:"local_data_addr,omitempty"`  // data connection, this side
+	RemoteAddr             string  `json:"remote_data_addr,omitempty"` // data connection, server side
 }
 
 // CPUUsage is CPU utilisation over the measurement window, in percent of

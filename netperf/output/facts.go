@@ -226,8 +226,13 @@ func (x *facts) localRetrans() int64 {
 	if !isTCP(x.rec.Test) {
 		return -1
 	}
-	return -2
+	if x.d.LocalRetransmits == nil {
+		return -2 // not known
+	}
+	return int64(*x.d.LocalRetransmits)
 }
+
+func (x *facts) localCongControl() string { return x.d.LocalCongestionControl }
 
 func (x *facts) remoteRetrans() int64 {
 	if !isTCP(x.rec.Test) {

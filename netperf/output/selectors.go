@@ -338,7 +338,7 @@ var selectors = [numSelectors]selectorDef{
 	{"REMOTE_SOCKET_PRIO", title("Remote", "Socket", "Priority"), text("-1")},
 	{"LOCAL_SOCKET_TOS", title("Local", "Socket", "TOS"), text("0xffffffff")},
 	{"REMOTE_SOCKET_TOS", title("Remote", "Socket", "TOS"), text("0xffffffff")},
-	{"LOCAL_CONG_CONTROL", title("Local", "Congestion", "Control", "Algorithm"), text("")},
+	{"LOCAL_CONG_CONTROL", title("Local", "Congestion", "Control", "Algorithm"), str((*facts).localCongControl)},
 	{"REMOTE_CONG_CONTROL", title("Remote", "Congestion", "Control", "Algorithm"), str(func(x *facts) string { return x.d.CongestionControl })},
 	{"LOCAL_FILL_FILE", title("Local", "Fill", "File"), text("")},
 	{"REMOTE_FILL_FILE", title("Remote", "Fill", "File"), text("")},
