@@ -39,7 +39,8 @@ netperf global options:
                     UDP_STREAM, UDP_RR
   -f unit           b k m g (bits/s), B K M G (bytes/s), x (trans/s)
   -P 0|1            print the banner and column titles (default 1)
-  -v level          0: the number only; 1: the table (default)
+  -v level          0: the number only; 1: the table (default); 2: also
+                    netperf's extra blocks and the latency histogram
   -c, -C            measure local, remote CPU utilisation
   -4, -6            use IPv4, IPv6
   -B brand          text appended to -P 0 results
