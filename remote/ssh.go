@@ -210,10 +210,6 @@ func (s *SSH) Dial(ctx context.Context, h *Host) (Conn, error) {
 	if err := s.hostKeys.load(); err != nil {
 		return nil, err
 	}
-	signers, notes, err := s.signers(t)
-	if err != nil {
-		return nil, fail(ErrAuth, err)
-	}
 	timeout := s.ConnectTimeout
 	if timeout <= 0 {
 		timeout = 10 * time.Second
@@ -228,6 +224,13 @@ func (s *SSH) Dial(ctx context.Context, h *Host) (Conn, error) {
 	nc, err := dial(dctx, "tcp", t.Addr)
 	if err != nil {
 		return nil, fail(ErrUnreachable, err)
+	}
+	// Keys are looked at once the host answers: a host that cannot be
+	// reached is reported as such, not as a missing key.
+	signers, notes, err := s.signers(t)
+	if err != nil {
+		nc.Close()
+		return nil, fail(ErrAuth, err)
 	}
 	// The handshake obeys the same deadline and the caller's context.
 	deadline, _ := dctx.Deadline()
