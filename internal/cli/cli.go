@@ -85,6 +85,26 @@ func Main(ctx context.Context, args []string, stdio Stdio) int {
 	return exitUsage
 }
 
+// optionValue returns the value of the option at args[*i] named name, in
+// any of the forms users type: "--name=v", "-nV" (one-letter options),
+// or the next argument, which it then consumes. ok is false, with the
+// error printed, when the value is missing.
+func optionValue(stdio Stdio, args []string, i *int, name string) (v string, ok bool) {
+	a := args[*i]
+	if v, ok := strings.CutPrefix(a, name+"="); ok {
+		return v, true
+	}
+	if len(name) == 2 && len(a) > 2 {
+		return a[2:], true
+	}
+	if *i+1 >= len(args) {
+		errorf(stdio.Err, "option %s: needs a value", name)
+		return "", false
+	}
+	*i++
+	return args[*i], true
+}
+
 func usage(w io.Writer) {
 	fmt.Fprintf(w, "nperf %s: network performance, netperf-compatible\n\nUsage: nperf COMMAND [options]\n\nCommands:\n", Version)
 	for _, c := range commands() {

@@ -58,20 +58,7 @@ func multiCmd(ctx context.Context, stdio Stdio, args []string) int {
 			rest = append(rest, args[i:]...)
 			break
 		}
-		value := func(name string) (string, bool) {
-			if v, ok := strings.CutPrefix(a, name+"="); ok {
-				return v, true
-			}
-			if len(name) == 2 && len(a) > 2 {
-				return a[2:], true
-			}
-			if i+1 >= len(args) {
-				errorf(stdio.Err, "option %s: needs a value", name)
-				return "", false
-			}
-			i++
-			return args[i], true
-		}
+		value := func(name string) (string, bool) { return optionValue(stdio, args, &i, name) }
 		var err error
 		switch {
 		case a == "-h" || a == "--help":

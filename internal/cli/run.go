@@ -83,14 +83,9 @@ func runCmd(ctx context.Context, stdio Stdio, args []string) int {
 			fmt.Fprint(stdio.Out, runUsage)
 			return exitOK
 		case a == "--interval" || strings.HasPrefix(a, "--interval="):
-			v, ok := strings.CutPrefix(a, "--interval=")
+			v, ok := optionValue(stdio, args, &i, "--interval")
 			if !ok {
-				if i+1 >= len(args) {
-					errorf(stdio.Err, "option --interval: needs a duration")
-					return exitUsage
-				}
-				i++
-				v = args[i]
+				return exitUsage
 			}
 			d, err := time.ParseDuration(v)
 			if err != nil || d < 0 || (d > 0 && d < 10*time.Millisecond) {
@@ -99,14 +94,9 @@ func runCmd(ctx context.Context, stdio Stdio, args []string) int {
 			}
 			interval = d
 		case a == "--engine" || strings.HasPrefix(a, "--engine="):
-			v, ok := strings.CutPrefix(a, "--engine=")
+			v, ok := optionValue(stdio, args, &i, "--engine")
 			if !ok {
-				if i+1 >= len(args) {
-					errorf(stdio.Err, "option --engine: needs nperf or netperf[:PATH]")
-					return exitUsage
-				}
-				i++
-				v = args[i]
+				return exitUsage
 			}
 			var err error
 			if engine, err = runner.ParseEngine(v); err != nil {

@@ -32,17 +32,7 @@ func serverCmd(ctx context.Context, stdio Stdio, args []string) int {
 	foreground := false
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		value := func() (string, bool) {
-			if len(a) > 2 {
-				return a[2:], true
-			}
-			if i+1 < len(args) {
-				i++
-				return args[i], true
-			}
-			errorf(stdio.Err, "option %s: needs a value", a[:2])
-			return "", false
-		}
+		value := func() (string, bool) { return optionValue(stdio, args, &i, a[:2]) }
 		switch {
 		case a == "-h" || a == "--help":
 			fmt.Fprint(stdio.Out, serverUsage)
