@@ -44,10 +44,6 @@ type Client struct {
 	RunID    string
 	Instance int
 	Host     string
-	// BusyPoll makes the request/response loops of TCP_RR and UDP_RR
-	// poll their socket on a locked OS thread instead of sleeping until
-	// the response arrives: lower latency for a whole CPU.
-	BusyPoll bool
 
 	// noLatency skips the latency histograms, for the benchmark that
 	// measures what recording every round trip costs.
@@ -616,7 +612,7 @@ func (t *clientTest) tcpRR(c *net.TCPConn, until time.Time) error {
 	req := fillBuffer(t.sendSize)
 	rsp := make([]byte, t.recvSize)
 	t.latency = stats.NewHistogram()
-	p, err := newPingPong(c, t.c.BusyPoll)
+	p, err := newPingPong(c, t.spec.BusyPoll)
 	if err != nil {
 		return err
 	}
@@ -778,7 +774,7 @@ func (t *clientTest) udpRR(c *net.UDPConn, server netip.AddrPort, until time.Tim
 	req := fillBuffer(t.sendSize)
 	rsp := make([]byte, max(t.recvSize, maxUDPPayload))
 	t.latency = stats.NewHistogram()
-	p, err := newPingPong(c, t.c.BusyPoll)
+	p, err := newPingPong(c, t.spec.BusyPoll)
 	if err != nil {
 		return err
 	}

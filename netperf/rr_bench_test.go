@@ -28,13 +28,14 @@ func BenchmarkRR(b *testing.B) {
 		for _, bc := range []struct {
 			name string
 			c    Client
+			busy bool
 		}{
-			{"latency", Client{}},
-			{"no-latency", Client{noLatency: true}},
-			{"busy-poll", Client{BusyPoll: true}},
+			{"latency", Client{}, false},
+			{"no-latency", Client{noLatency: true}, false},
+			{"busy-poll", Client{}, true},
 		} {
 			b.Run(test+"/"+bc.name, func(b *testing.B) {
-				spec := &result.Spec{Test: test, Host: host, Port: port, LengthUnits: int64(max(b.N, 100))}
+				spec := &result.Spec{Test: test, Host: host, Port: port, LengthUnits: int64(max(b.N, 100)), BusyPoll: bc.busy}
 				c := bc.c
 				b.ReportAllocs()
 				b.ResetTimer()
@@ -102,8 +103,8 @@ func TestBusyPollRR(t *testing.T) {
 	port := ln.Addr().(*net.TCPAddr).Port
 	for _, test := range []string{"TCP_RR", "UDP_RR"} {
 		t.Run(test, func(t *testing.T) {
-			c := &Client{BusyPoll: true}
-			rec := c.Run(context.Background(), &result.Spec{Test: test, Host: "127.0.0.1", Port: port, LengthUnits: 500})
+			c := &Client{}
+			rec := c.Run(context.Background(), &result.Spec{Test: test, Host: "127.0.0.1", Port: port, LengthUnits: 500, BusyPoll: true})
 			if rec.Err != nil {
 				t.Fatal(rec.Err)
 			}

@@ -26,6 +26,8 @@ Runs one netperf test. Without -H it starts its own server on loopback.
 nperf options:
   --json            write Records (JSON Lines) instead of netperf's text
   --interval DUR    interval Record period with --json (default 1s; 0 = none)
+  --busy-poll       TCP_RR, UDP_RR: spin on the socket instead of sleeping
+                    (lower latency when a CPU can be spared for it)
   --engine E        nperf (default): nperf's own client; netperf[:PATH]: run
                     a netperf binary (from PATH, or at PATH) and read its output
 
@@ -66,7 +68,7 @@ Sizes take K/M/G (1024s) or k/m/g (1000s).
 
 // runCmd is "nperf run" and the netperf link.
 func runCmd(ctx context.Context, stdio Stdio, args []string) int {
-	jsonOut := false
+	jsonOut, busyPoll := false, false
 	interval := time.Second
 	var engine *runner.External
 	var rest []string
@@ -79,6 +81,8 @@ func runCmd(ctx context.Context, stdio Stdio, args []string) int {
 		switch {
 		case a == "--json":
 			jsonOut = true
+		case a == "--busy-poll":
+			busyPoll = true
 		case a == "--help":
 			fmt.Fprint(stdio.Out, runUsage)
 			return exitOK
@@ -116,6 +120,13 @@ func runCmd(ctx context.Context, stdio Stdio, args []string) int {
 		return code
 	}
 	spec := inv.Spec
+	if busyPoll {
+		if spec.Test != "TCP_RR" && spec.Test != "UDP_RR" {
+			errorf(stdio.Err, "option --busy-poll: applies to TCP_RR and UDP_RR only")
+			return exitUsage
+		}
+		spec.BusyPoll = true
+	}
 	if jsonOut {
 		spec.IntervalMS = int(interval / time.Millisecond)
 	}
