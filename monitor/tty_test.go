@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -66,8 +65,8 @@ func needTmux(t *testing.T) {
 func buildNperf(t *testing.T, dir string) string {
 	t.Helper()
 	bin := filepath.Join(dir, "nperf")
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	cmd := exec.Command(goTool, "build", "-o", bin, "nperf/cmd/nperf")
+	// go test puts its own GOROOT/bin first on the test's PATH.
+	cmd := exec.Command("go", "build", "-o", bin, "nperf/cmd/nperf")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

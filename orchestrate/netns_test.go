@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -111,10 +110,7 @@ func setupNetns(t *testing.T) *netnsEnv {
 // buildNperf builds the nperf command into a test directory.
 func buildNperf(t *testing.T) string {
 	t.Helper()
-	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goCmd); err != nil {
-		goCmd = "go"
-	}
+	goCmd := "go" // go test puts its own GOROOT/bin first on the test's PATH
 	bin := filepath.Join(t.TempDir(), "nperf")
 	cmd := exec.Command(goCmd, "build", "-o", bin, "nperf/cmd/nperf")
 	if out, err := cmd.CombinedOutput(); err != nil {

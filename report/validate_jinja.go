@@ -58,10 +58,7 @@ func validateJinja(name string, src []byte, dir string, htmlOut bool) ErrorList 
 			isFilter := prev != nil && prev.Type == tokens.Pipe ||
 				inBlock && tag == "filter" && prev != nil && prev.Type == tokens.Name && prev.Val == "filter"
 			if isFilter && !env.Filters.Exists(tok.Val) {
-				names := Filters()
-				for _, f := range builtinFilterNames() {
-					names = append(names, f)
-				}
+				names := append(Filters(), builtinFilterNames()...)
 				v.errs = append(v.errs, &Error{File: name, Line: tok.Line, Col: tok.Col,
 					Msg: fmt.Sprintf("unknown filter %q%s", tok.Val, suggest(tok.Val, names))})
 			}

@@ -22,8 +22,7 @@ type parser struct {
 
 	// cmd is the hint from a command line met in the input (a "# cmd:" or
 	// "$ netperf" line); it applies to the run that follows.
-	cmd     *Hint
-	cmdLine int
+	cmd *Hint
 }
 
 func newParser(r io.Reader, name string, hint Hint) *parser {
