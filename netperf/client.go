@@ -44,6 +44,11 @@ type Client struct {
 	RunID    string
 	Instance int
 	Host     string
+	// Shared says that other tests run in this process at the same time
+	// (multi): the request/response loops then wait for the peer in the
+	// runtime's netpoller rather than each on a thread of its own, so
+	// that all instances are served alike.
+	Shared bool
 
 	// noLatency skips the latency histograms, for the benchmark that
 	// measures what recording every round trip costs.
@@ -544,7 +549,7 @@ func (t *clientTest) runTCP(ctx context.Context, opts sockOpts, local, server ne
 	if err != nil {
 		return time.Now(), time.Now(), err
 	}
-	defer conn.Close()
+	defer func() { conn.Close() }() // the RR loop may replace conn
 	t.setData(conn)
 	defer t.setData(nil)
 	sb, rb := initial[0], initial[1]
@@ -563,7 +568,8 @@ func (t *clientTest) runTCP(ctx context.Context, opts sockOpts, local, server ne
 	}
 	switch {
 	case t.sh.rr:
-		err = t.tcpRR(conn, until)
+		conn, err = t.tcpRR(conn, until)
+		t.setData(conn)
 	case t.sh.direction == dirRecv:
 		t.sendSize = t.spec.SendSize
 		if t.sendSize <= 0 {
@@ -607,15 +613,31 @@ func (t *clientTest) runTCP(ctx context.Context, opts sockOpts, local, server ne
 	return start, end, nil
 }
 
-func (t *clientTest) tcpRR(c *net.TCPConn, until time.Time) error {
+// tcpRR runs the loop on c; it returns the connection to go on with (see
+// pingPong.close).
+func (t *clientTest) tcpRR(c *net.TCPConn, until time.Time) (*net.TCPConn, error) {
+	p, err := newPingPong(c, t.loopOpts(until))
+	if err != nil {
+		return c, err
+	}
+	err = t.tcpRRLoop(p, until)
+	nc, cerr := p.close()
+	if err == nil {
+		err = cerr
+	}
+	return nc.(*net.TCPConn), err
+}
+
+// loopOpts are the ways the request/response loops may go.
+func (t *clientTest) loopOpts(until time.Time) loopOpts {
+	return loopOpts{spin: t.spec.BusyPoll, noBlock: t.c.Shared, until: until, stop: t.isInterrupted}
+}
+
+func (t *clientTest) tcpRRLoop(p *pingPong, until time.Time) error {
 	t.sendSize, t.recvSize = t.reqSize(), t.rspSize()
 	req := fillBuffer(t.sendSize)
 	rsp := make([]byte, t.recvSize)
 	t.latency = stats.NewHistogram()
-	p, err := newPingPong(c, t.spec.BusyPoll)
-	if err != nil {
-		return err
-	}
 	defer p.lock()()
 	limit := uint64(t.spec.LengthUnits)
 	fl := newInflight(t.spec.Burst + 1)
@@ -722,7 +744,9 @@ func (t *clientTest) runUDP(c *net.UDPConn, server netip.AddrPort) (start, end t
 		c.SetDeadline(time.Unix(1, 0))
 	}
 	if t.sh.rr {
-		err = t.udpRR(c, server, until)
+		c, err = t.udpRR(c, server, until)
+		t.setData(c)
+		defer c.Close()
 	} else {
 		t.sendSize = t.spec.SendSize
 		if t.sendSize <= 0 {
@@ -769,15 +793,26 @@ func (t *clientTest) udpStream(c *net.UDPConn, server netip.AddrPort, buf []byte
 	return nil
 }
 
-func (t *clientTest) udpRR(c *net.UDPConn, server netip.AddrPort, until time.Time) error {
+// udpRR runs the loop on c; it returns the connection to go on with (see
+// pingPong.close).
+func (t *clientTest) udpRR(c *net.UDPConn, server netip.AddrPort, until time.Time) (*net.UDPConn, error) {
+	p, err := newPingPong(c, t.loopOpts(until))
+	if err != nil {
+		return c, err
+	}
+	err = t.udpRRLoop(p, server, until)
+	nc, cerr := p.close()
+	if err == nil {
+		err = cerr
+	}
+	return nc.(*net.UDPConn), err
+}
+
+func (t *clientTest) udpRRLoop(p *pingPong, server netip.AddrPort, until time.Time) error {
 	t.sendSize, t.recvSize = t.reqSize(), t.rspSize()
 	req := fillBuffer(t.sendSize)
 	rsp := make([]byte, max(t.recvSize, maxUDPPayload))
 	t.latency = stats.NewHistogram()
-	p, err := newPingPong(c, t.spec.BusyPoll)
-	if err != nil {
-		return err
-	}
 	defer p.lock()()
 	p.setPeer(server)
 	limit := uint64(t.spec.LengthUnits)

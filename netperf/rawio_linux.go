@@ -2,31 +2,53 @@ package netperf
 
 import (
 	"io"
+	"net"
 	"net/netip"
 	"os"
 	"runtime"
+	"sync/atomic"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
 // A pingPong does the sends and receives of a request/response loop with
-// non-blocking system calls of its own, and waits in the runtime's netpoller
-// only when the socket has nothing to give. The net package makes the same
-// calls, but through the runtime's syscall bookkeeping (entersyscall), which
-// on every call wakes the sysmon thread once the process has gone idle
-// waiting for the peer: in a ping-pong loop that is one extra thread wake-up
-// per transaction, about a third of the client's CPU time per transaction.
-// These calls never block, so they need none of that bookkeeping. Deadlines
-// and aborts still work, through the netpoller (SetDeadline on the conn).
+// system calls of its own, in one of three ways (ioMode):
 //
-// With spin set, a receive never parks: it retries on the same OS thread
-// until data arrives or the deadline passes (busy polling), trading a whole
-// CPU for the wake-up latency.
+//   - ioBlock, as netperf does: the goroutine's thread sleeps in the kernel
+//     until the peer's message arrives, two system calls per transaction and
+//     no other thread involved. For that the socket leaves the runtime's
+//     netpoller for the loop (a duplicate descriptor, the net.Conn closed,
+//     a new one made at the end): while registered there, every message
+//     arriving would also wake the thread waiting in epoll, one more thread
+//     wake-up per transaction. The calls bypass the runtime's syscall
+//     bookkeeping (entersyscall), which would hand the processor to another
+//     thread while this one sleeps, more wake-ups again. The loop keeps its
+//     processor instead, so a process has at most GOMAXPROCS-1 such loops
+//     at once (blockSlots), leaving a processor for everything else. The
+//     socket has receive and send timeouts (blockSlice); a signal, such as
+//     the runtime's preemption signal, interrupts a timed socket call
+//     (EINTR, never restarted), so that the garbage collector never waits
+//     on the loop; after a slice without news the loop checks its deadline
+//     and whether it was told to stop.
+//   - ioPoll: non-blocking calls, waiting in the netpoller when the socket
+//     has nothing to give; any number of loops share the processors. Used
+//     when no block slot is free (many instances in one process).
+//   - ioSpin (busy polling): non-blocking calls retried at once on the same
+//     thread until data arrives, trading a whole CPU for the wake-up
+//     latency.
 type pingPong struct {
+	conn dataConn
 	rc   syscall.RawConn
-	spin bool
+	mode ioMode
+
+	// ioBlock: the detached descriptor, the loop's deadline (zero: none)
+	// and whether it must stop now.
+	fd    int
+	until time.Time
+	stop  func() bool
 
 	// Arguments and results of the call in flight: the closures below are
 	// made once, so that a call allocates nothing.
@@ -41,40 +63,172 @@ type pingPong struct {
 	recvFn, sendFn func(fd uintptr) bool
 }
 
-func newPingPong(c syscall.Conn, spin bool) (*pingPong, error) {
+// A dataConn is a TCP or UDP connection of the net package.
+type dataConn interface {
+	net.Conn
+	syscall.Conn
+}
+
+type ioMode int
+
+const (
+	ioBlock ioMode = iota
+	ioPoll
+	ioSpin
+)
+
+func (m ioMode) String() string { return [...]string{"block", "poll", "spin"}[m] }
+
+// blockSlice bounds one blocking call, so that a loop notices its deadline
+// or a stop within this long.
+const blockSlice = 20 * time.Millisecond
+
+// blockSlots counts the loops of this process blocking in the kernel; see
+// pingPong.
+var blockSlots atomic.Int32
+
+// takeBlockSlot reserves a slot for a blocking loop, if one is free.
+func takeBlockSlot() bool {
+	for {
+		n := blockSlots.Load()
+		if int(n) >= runtime.GOMAXPROCS(0)-1 {
+			return false
+		}
+		if blockSlots.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// loopOpts says how a loop may do its I/O and when it ends.
+type loopOpts struct {
+	spin    bool        // busy polling
+	noBlock bool        // never ioBlock: other loops share this process
+	until   time.Time   // the deadline of a blocking loop (zero: none)
+	stop    func() bool // whether a blocking loop must stop now
+}
+
+// newPingPong prepares c for a loop. The loop must end with close, and use
+// the connection it returns from then on.
+func newPingPong(c dataConn, o loopOpts) (*pingPong, error) {
 	rc, err := c.SyscallConn()
 	if err != nil {
 		return nil, err
 	}
-	p := &pingPong{rc: rc, spin: spin}
-	p.recvFn = func(fd uintptr) bool {
-		p.fromLen = uint32(unsafe.Sizeof(p.from))
-		r, _, e := syscall.RawSyscall6(unix.SYS_RECVFROM, fd, sliceAddr(p.buf), uintptr(len(p.buf)),
-			unix.MSG_DONTWAIT, uintptr(unsafe.Pointer(&p.from)), uintptr(unsafe.Pointer(&p.fromLen)))
-		return p.done(r, e)
-	}
-	p.sendFn = func(fd uintptr) bool {
-		var to uintptr
-		if p.peer != nil {
-			to = uintptr(unsafe.Pointer(p.peer))
+	p := &pingPong{conn: c, rc: rc, mode: ioPoll, fd: -1, until: o.until, stop: o.stop}
+	p.recvFn = func(fd uintptr) bool { p.recvfrom(fd, unix.MSG_DONTWAIT); return p.wouldWait() }
+	p.sendFn = func(fd uintptr) bool { p.sendto(fd, unix.MSG_DONTWAIT); return p.wouldWait() }
+	switch {
+	case o.spin:
+		p.mode = ioSpin
+	case o.noBlock || forcePoll:
+	case takeBlockSlot():
+		if err := p.detach(); err != nil {
+			blockSlots.Add(-1)
+			return nil, err
 		}
-		r, _, e := syscall.RawSyscall6(unix.SYS_SENDTO, fd, sliceAddr(p.buf), uintptr(len(p.buf)),
-			unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL, to, uintptr(p.peerLen))
-		return p.done(r, e)
+		p.mode = ioBlock
 	}
 	return p, nil
 }
 
-// done records a call's outcome; false (wait and retry) on EAGAIN, unless
-// spinning, when the caller retries at once.
-func (p *pingPong) done(r uintptr, e syscall.Errno) bool {
-	if e == syscall.EAGAIN || e == syscall.EINTR {
-		p.n, p.errno = 0, e
-		return p.spin
+// forcePoll keeps every loop in the netpoller (tests compare the modes).
+var forcePoll = false
+
+// detach moves the socket out of the netpoller into blocking mode.
+func (p *pingPong) detach() error {
+	var fd int
+	var serr error
+	err := p.rc.Control(func(f uintptr) {
+		fd, serr = unix.FcntlInt(f, unix.F_DUPFD_CLOEXEC, 0)
+	})
+	if err == nil {
+		err = serr
 	}
-	p.n, p.errno = int(r), e
-	return true
+	if err != nil {
+		return err
+	}
+	if err := setBlocking(fd, true); err != nil {
+		unix.Close(fd)
+		return err
+	}
+	p.conn.Close() // the socket lives on in fd
+	p.fd = fd
+	return nil
 }
+
+// setBlocking switches a socket between blocking calls with timeouts of
+// blockSlice and the non-blocking calls the net package expects.
+func setBlocking(fd int, on bool) error {
+	var tv unix.Timeval
+	if on {
+		tv = unix.NsecToTimeval(blockSlice.Nanoseconds())
+	}
+	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+		return err
+	}
+	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv); err != nil {
+		return err
+	}
+	return unix.SetNonblock(fd, !on)
+}
+
+// close ends the loop's use of the socket and returns the connection to go
+// on with: the same one, or after ioBlock a new one on the same socket.
+func (p *pingPong) close() (dataConn, error) {
+	if p.mode != ioBlock {
+		return p.conn, nil
+	}
+	p.mode = ioPoll
+	defer blockSlots.Add(-1)
+	f := os.NewFile(uintptr(p.fd), "data")
+	defer f.Close()
+	if err := setBlocking(p.fd, false); err != nil {
+		return p.conn, err
+	}
+	c, err := net.FileConn(f) // a duplicate, registered with the netpoller
+	if err != nil {
+		return p.conn, err
+	}
+	p.conn = c.(dataConn)
+	return p.conn, nil
+}
+
+func (p *pingPong) recvfrom(fd uintptr, flags int) {
+	p.fromLen = uint32(unsafe.Sizeof(p.from))
+	r, _, e := syscall.RawSyscall6(unix.SYS_RECVFROM, fd, sliceAddr(p.buf), uintptr(len(p.buf)),
+		uintptr(flags), uintptr(unsafe.Pointer(&p.from)), uintptr(unsafe.Pointer(&p.fromLen)))
+	p.done(r, e)
+}
+
+func (p *pingPong) sendto(fd uintptr, flags int) {
+	var to uintptr
+	if p.peer != nil {
+		to = uintptr(unsafe.Pointer(p.peer))
+	}
+	r, _, e := syscall.RawSyscall6(unix.SYS_SENDTO, fd, sliceAddr(p.buf), uintptr(len(p.buf)),
+		uintptr(flags|unix.MSG_NOSIGNAL), to, uintptr(p.peerLen))
+	p.done(r, e)
+}
+
+// done records a call's outcome.
+func (p *pingPong) done(r uintptr, e syscall.Errno) {
+	if e != 0 {
+		p.n, p.errno = 0, e
+		return
+	}
+	p.n, p.errno = int(r), 0
+}
+
+// wouldWait tells the netpoller whether the call is over (true), or must
+// wait for the socket and be retried (false): never when spinning.
+func (p *pingPong) wouldWait() bool {
+	return !p.retry() || p.mode == ioSpin
+}
+
+// retry is whether the last call had no outcome yet: nothing to receive or
+// no room to send (EAGAIN, also the end of a block slice), or a signal.
+func (p *pingPong) retry() bool { return p.errno == syscall.EAGAIN || p.errno == syscall.EINTR }
 
 // setPeer makes sends go to ap (unconnected UDP).
 func (p *pingPong) setPeer(ap netip.AddrPort) {
@@ -109,28 +263,40 @@ func (p *pingPong) replyToSender() {
 	p.peerLen = p.fromLen
 }
 
-// call runs fn through the netpoller until it has an outcome.
+// call makes one receive (read) or send until it has an outcome.
 func (p *pingPong) call(read bool, name string, buf []byte) (int, error) {
 	p.buf = buf
+	defer func() { p.buf = nil }()
 	for {
 		var err error
-		if read {
+		switch {
+		case p.mode == ioBlock && read:
+			p.recvfrom(uintptr(p.fd), 0)
+		case p.mode == ioBlock:
+			p.sendto(uintptr(p.fd), 0)
+		case read:
 			err = p.rc.Read(p.recvFn)
-		} else {
+		default:
 			err = p.rc.Write(p.sendFn)
 		}
-		p.buf = nil
 		if err != nil {
 			return 0, err // deadline, abort or closed
 		}
-		switch p.errno {
-		case 0:
+		switch {
+		case p.errno == 0:
 			return p.n, nil
-		case syscall.EAGAIN, syscall.EINTR:
-			p.buf = buf // spinning: try again
+		case !p.retry():
+			return 0, os.NewSyscallError(name, p.errno)
+		case p.mode != ioBlock:
 			continue
 		}
-		return 0, os.NewSyscallError(name, p.errno)
+		// A slice without news, or a signal.
+		if p.stop != nil && p.stop() {
+			return 0, errAborted
+		}
+		if !p.until.IsZero() && !time.Now().Before(p.until) {
+			return 0, os.ErrDeadlineExceeded
+		}
 	}
 }
 
@@ -180,10 +346,13 @@ func (p *pingPong) writeAll(buf []byte, k *counters) error {
 	return nil
 }
 
-// lock pins a spinning loop to its OS thread for its duration; the
-// returned function undoes it.
+// lock keeps a blocking or spinning loop on one OS thread for its
+// duration, as netperf's loop is one process: a goroutine that moved from
+// thread to thread would have the kernel place it anew on every move, next
+// to the peer's CPU or away from it, and that placement alone can change a
+// loopback round trip several times over. The returned function undoes it.
 func (p *pingPong) lock() func() {
-	if !p.spin {
+	if p.mode == ioPoll {
 		return func() {}
 	}
 	runtime.LockOSThread()

@@ -539,7 +539,7 @@ func (t *serverTest) run() error {
 			case dirXmit:
 				err = t.tcpStreamSend(c)
 			default:
-				err = t.tcpRR(c)
+				c, err = t.tcpRR(c)
 			}
 			t.results.RecvBufSize, t.results.SendBufSize = endBufSizes(c, t.results.RecvBufSize, t.results.SendBufSize)
 			if t.req.Flags&flagRoutingAllowed != 0 {
@@ -606,13 +606,30 @@ func (t *serverTest) tcpStreamSend(c *net.TCPConn) error {
 	return err
 }
 
-func (t *serverTest) tcpRR(c *net.TCPConn) error {
+// tcpRR answers requests on c; it returns the connection to go on with
+// (see pingPong.close).
+func (t *serverTest) tcpRR(c *net.TCPConn) (*net.TCPConn, error) {
+	p, err := newPingPong(c, loopOpts{until: t.deadline, stop: t.isAborted})
+	if err != nil {
+		return c, err
+	}
+	err = t.tcpRRLoop(p)
+	nc, cerr := p.close()
+	c = nc.(*net.TCPConn)
+	t.setData(c)
+	if err == nil {
+		err = cerr
+	}
+	if err == nil && t.units > 0 {
+		drain(c)
+	}
+	return c, err
+}
+
+func (t *serverTest) tcpRRLoop(p *pingPong) error {
+	defer p.lock()()
 	req := make([]byte, t.req.RequestSize)
 	rsp := fillBuffer(int(t.req.ResponseSize))
-	p, err := newPingPong(c, false)
-	if err != nil {
-		return err
-	}
 	for t.units == 0 || int64(t.c.trans.Load()) < t.units {
 		if err := p.readFull(req, &t.c); err != nil {
 			if err == io.EOF {
@@ -628,8 +645,18 @@ func (t *serverTest) tcpRR(c *net.TCPConn) error {
 		}
 		t.c.trans.Add(1)
 	}
-	drain(c)
 	return nil
+}
+
+// setData makes c the data connection that abort and close act on.
+func (t *serverTest) setData(c *net.TCPConn) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.data = c
+	c.SetDeadline(t.deadline)
+	if t.aborted {
+		c.SetDeadline(time.Unix(1, 0))
+	}
 }
 
 func (t *serverTest) udpStreamRecv() error {
@@ -652,13 +679,29 @@ func (t *serverTest) udpStreamRecv() error {
 }
 
 func (t *serverTest) udpRR() error {
-	req := make([]byte, max(int(t.req.RequestSize), maxUDPPayload))
-	rsp := fillBuffer(int(t.req.ResponseSize))
 	t.udp.SetDeadline(t.deadline)
-	p, err := newPingPong(t.udp, false)
+	p, err := newPingPong(t.udp, loopOpts{until: t.deadline, stop: t.isAborted})
 	if err != nil {
 		return err
 	}
+	err = t.udpRRLoop(p)
+	nc, cerr := p.close()
+	t.mu.Lock()
+	t.udp = nc.(*net.UDPConn)
+	if t.aborted {
+		t.udp.SetDeadline(time.Unix(1, 0))
+	}
+	t.mu.Unlock()
+	if err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (t *serverTest) udpRRLoop(p *pingPong) error {
+	defer p.lock()()
+	req := make([]byte, max(int(t.req.RequestSize), maxUDPPayload))
+	rsp := fillBuffer(int(t.req.ResponseSize))
 	for t.units == 0 || int64(t.c.trans.Load()) < t.units {
 		n, err := p.recv(req)
 		if err != nil {

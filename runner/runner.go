@@ -105,7 +105,7 @@ func Run(ctx context.Context, job Job, emit func(*result.Record)) (*Result, erro
 			cpu = &c
 			spec.CPUBind = cpu
 		}
-		client := &netperf.Client{RunID: job.RunID, Instance: i, Interval: job.Interval, Emit: send}
+		client := &netperf.Client{RunID: job.RunID, Instance: i, Interval: job.Interval, Emit: send, Shared: job.Instances > 1}
 		if job.Stagger == 0 {
 			client.Ready = func() error { return bar.wait(ctx, i) }
 		}

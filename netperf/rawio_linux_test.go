@@ -1,0 +1,317 @@
+package netperf
+
+import (
+	"bytes"
+	"errors"
+	"net"
+	"net/netip"
+	"os"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// tcpPair is a connected pair of TCP connections on loopback.
+func tcpPair(t *testing.T) (a, b *net.TCPConn) {
+	t.Helper()
+	ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	a, err = net.DialTCP("tcp", nil, ln.Addr().(*net.TCPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err = ln.AcceptTCP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close(); b.Close() })
+	return a, b
+}
+
+// needBlockSlot skips when this process cannot give a loop a thread of its
+// own (GOMAXPROCS 1), and fails when a slot leaked.
+func needBlockSlot(t *testing.T) {
+	t.Helper()
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("GOMAXPROCS is 1: no loop blocks in the kernel")
+	}
+	if n := blockSlots.Load(); n != 0 {
+		t.Fatalf("%d block slots taken before the test", n)
+	}
+}
+
+// echo answers every message of size n on c until it closes.
+func echo(c net.Conn, n int) {
+	buf := make([]byte, n)
+	for {
+		if _, err := readAll(c, buf); err != nil {
+			return
+		}
+		if _, err := c.Write(buf); err != nil {
+			return
+		}
+	}
+}
+
+func readAll(c net.Conn, buf []byte) (int, error) {
+	got := 0
+	for got < len(buf) {
+		n, err := c.Read(buf[got:])
+		got += n
+		if err != nil {
+			return got, err
+		}
+	}
+	return got, nil
+}
+
+// TestPingPongModes runs round trips in each mode, then checks that the
+// connection close hands back is an ordinary net.Conn again: its
+// deadlines work and it carries data.
+func TestPingPongModes(t *testing.T) {
+	needBlockSlot(t)
+	for _, want := range []ioMode{ioBlock, ioPoll, ioSpin} {
+		t.Run(want.String(), func(t *testing.T) {
+			a, b := tcpPair(t)
+			go echo(b, 100)
+			p, err := newPingPong(a, loopOpts{spin: want == ioSpin, noBlock: want == ioPoll})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.mode != want {
+				t.Fatalf("mode %v, want %v", p.mode, want)
+			}
+			var k counters
+			req, rsp := fillBuffer(100), make([]byte, 100)
+			func() {
+				defer p.lock()()
+				for i := 0; i < 1000; i++ {
+					req[0] = byte(i)
+					if err := p.writeAll(req, &k); err != nil {
+						t.Fatal(err)
+					}
+					if err := p.readFull(rsp, &k); err != nil {
+						t.Fatal(err)
+					}
+					if !bytes.Equal(req, rsp) {
+						t.Fatalf("round trip %d: got %q", i, rsp)
+					}
+				}
+			}()
+			c, err := p.close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if n := blockSlots.Load(); n != 0 {
+				t.Errorf("%d block slots still taken after close", n)
+			}
+			if k.sent.Load() != 100000 || k.recv.Load() != 100000 {
+				t.Errorf("counted %d bytes sent, %d received; want 100000 each", k.sent.Load(), k.recv.Load())
+			}
+			// The socket is non-blocking again, without timeouts, and a
+			// deadline ends a read of a silent peer.
+			rc, err := c.SyscallConn()
+			if err != nil {
+				t.Fatal(err)
+			}
+			rc.Control(func(fd uintptr) {
+				fl, err := unix.FcntlInt(fd, unix.F_GETFL, 0)
+				if err != nil || fl&unix.O_NONBLOCK == 0 {
+					t.Errorf("flags %#x, %v: want O_NONBLOCK", fl, err)
+				}
+				tv, err := unix.GetsockoptTimeval(int(fd), unix.SOL_SOCKET, unix.SO_RCVTIMEO)
+				if err != nil || tv.Sec != 0 || tv.Usec != 0 {
+					t.Errorf("SO_RCVTIMEO %+v, %v: want none", tv, err)
+				}
+			})
+			c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+			start := time.Now()
+			if _, err := c.Read(rsp); !errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Errorf("read past the deadline: %v, want a timeout", err)
+			}
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("the 50 ms deadline took %v", d)
+			}
+			c.SetDeadline(time.Time{})
+			if _, err := c.Write(req); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := readAll(c, rsp); err != nil || !bytes.Equal(req, rsp) {
+				t.Errorf("after close: %q, %v", rsp, err)
+			}
+		})
+	}
+}
+
+// TestPingPongBlockEnds: a loop blocked on a silent peer ends at its
+// deadline, or soon after being told to stop, and the garbage collector
+// does not wait on it meanwhile.
+func TestPingPongBlockEnds(t *testing.T) {
+	needBlockSlot(t)
+	a, _ := tcpPair(t)
+
+	p, err := newPingPong(a, loopOpts{until: time.Now().Add(100 * time.Millisecond)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.mode != ioBlock {
+		t.Fatalf("mode %v, want block", p.mode)
+	}
+	start := time.Now()
+	_, err = p.recv(make([]byte, 10))
+	if !isTimeout(err) {
+		t.Errorf("recv past the deadline: %v, want a timeout", err)
+	}
+	if d := time.Since(start); d < 90*time.Millisecond || d > 2*time.Second {
+		t.Errorf("the deadline 100 ms ahead ended the call after %v", d)
+	}
+	c, err := p.close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var stop atomic.Bool
+	p, err = newPingPong(c.(*net.TCPConn), loopOpts{stop: stop.Load})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		defer p.lock()()
+		_, err := p.recv(make([]byte, 10))
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // let it block
+	gcStart := time.Now()
+	runtime.GC()
+	if d := time.Since(gcStart); d > time.Second {
+		t.Errorf("a garbage collection took %v while a loop blocked", d)
+	}
+	stop.Store(true)
+	stopped := time.Now()
+	select {
+	case err := <-done:
+		if err != errAborted {
+			t.Errorf("recv after stop: %v, want %v", err, errAborted)
+		}
+		if d := time.Since(stopped); d > time.Second {
+			t.Errorf("stopping took %v", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a stopped loop still blocks after 5 s")
+	}
+	if _, err := p.close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPingPongBlockUDP: an unconnected UDP loop in block mode sends to its
+// peer and replies to the sender, as the UDP_RR client and server do.
+func TestPingPongBlockUDP(t *testing.T) {
+	needBlockSlot(t)
+	lo := netip.MustParseAddrPort("127.0.0.1:0")
+	srv, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(lo))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	cli, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(lo))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+
+	p, err := newPingPong(srv, loopOpts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.mode != ioBlock {
+		t.Fatalf("mode %v, want block", p.mode)
+	}
+	done := make(chan error, 1)
+	go func() {
+		defer p.lock()()
+		buf := make([]byte, 100)
+		for {
+			n, err := p.recv(buf)
+			if err != nil || n == 0 {
+				done <- err
+				return
+			}
+			p.replyToSender()
+			buf[0]++
+			if _, err := p.send(buf[:n]); err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	to := srv.LocalAddr().(*net.UDPAddr).AddrPort()
+	buf := make([]byte, 100)
+	for i := 0; i < 100; i++ {
+		if _, err := cli.WriteToUDPAddrPort([]byte{byte(i), 'x'}, to); err != nil {
+			t.Fatal(err)
+		}
+		cli.SetReadDeadline(time.Now().Add(5 * time.Second))
+		n, _, err := cli.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 2 || buf[0] != byte(i+1) || buf[1] != 'x' {
+			t.Fatalf("reply %d: %q", i, buf[:n])
+		}
+	}
+	cli.WriteToUDPAddrPort(nil, to) // the end marker
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	c, err := p.close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.(*net.UDPConn); !ok {
+		t.Errorf("close gave a %T, want *net.UDPConn", c)
+	}
+	c.Close()
+}
+
+// TestBlockSlots: a process blocks in the kernel in at most GOMAXPROCS-1
+// loops at once; the others wait in the netpoller.
+func TestBlockSlots(t *testing.T) {
+	needBlockSlot(t)
+	var loops []*pingPong
+	for i := 0; i < runtime.GOMAXPROCS(0)+1; i++ {
+		a, _ := tcpPair(t)
+		p, err := newPingPong(a, loopOpts{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		loops = append(loops, p)
+	}
+	blocking := 0
+	for _, p := range loops {
+		if p.mode == ioBlock {
+			blocking++
+		}
+	}
+	if want := runtime.GOMAXPROCS(0) - 1; blocking != want {
+		t.Errorf("%d loops block, want %d", blocking, want)
+	}
+	for _, p := range loops {
+		c, err := p.close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+	}
+	if n := blockSlots.Load(); n != 0 {
+		t.Errorf("%d block slots taken after every loop closed", n)
+	}
+}
