@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -696,6 +697,12 @@ func (t *clientTest) tcpCRR(d *crrDialer, initial *[2]int) (start, end time.Time
 	rsp := make([]byte, t.recvSize)
 	t.latency = stats.NewHistogram()
 	limit := uint64(t.spec.LengthUnits)
+	if !t.c.Shared && !forcePoll && takeBlockSlot() {
+		defer blockSlots.Add(-1)
+		runtime.LockOSThread() // see pingPong.lock
+		defer runtime.UnlockOSThread()
+		d.raw = true
+	}
 	sampler := t.startSampler()
 	start = time.Now()
 	sampler.begin(start)

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"net/netip"
 	"os"
+	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -24,11 +26,30 @@ type crrDialer struct {
 	opts   sockOpts
 	until  time.Time
 	stop   func() bool
+
+	// raw: the loop has a thread of its own (see pingPong's ioBlock), and
+	// its blocking calls bypass the runtime's syscall bookkeeping.
+	raw   bool
+	rawTo unix.RawSockaddrAny
+	toLen uintptr
+}
+
+// call makes a system call that may block: directly when the loop has a
+// thread of its own, otherwise through the runtime, which hands this
+// thread's processor to another goroutine while it sleeps.
+func (d *crrDialer) call(trap, a1, a2, a3 uintptr) (uintptr, syscall.Errno) {
+	if d.raw {
+		r, _, e := syscall.RawSyscall(trap, a1, a2, a3)
+		return r, e
+	}
+	r, _, e := syscall.Syscall(trap, a1, a2, a3)
+	return r, e
 }
 
 func newCRRDialer(server, local netip.AddrPort, opts sockOpts, until time.Time, stop func() bool) *crrDialer {
 	d := &crrDialer{opts: opts, until: until, stop: stop}
 	d.family, d.to = sockaddr(server)
+	d.toLen = rawSockaddr(&d.rawTo, server)
 	if local.Addr().IsValid() && !local.Addr().IsUnspecified() {
 		_, d.from = sockaddr(netip.AddrPortFrom(local.Addr(), 0))
 	}
@@ -88,36 +109,36 @@ func (d *crrDialer) transaction(req, rsp []byte, k *counters, initial *[2]int) e
 		return err
 	}
 	for done := 0; done < len(req); {
-		n, err := unix.Write(fd, req[done:])
-		if err != nil {
-			if err == unix.EAGAIN || err == unix.EINTR {
+		n, e := d.call(unix.SYS_WRITE, uintptr(fd), sliceAddr(req[done:]), uintptr(len(req)-done))
+		if e != 0 {
+			if e == unix.EAGAIN || e == unix.EINTR {
 				if err := d.wait(); err != nil {
 					return err
 				}
 				continue
 			}
-			return os.NewSyscallError("write", err)
+			return os.NewSyscallError("write", e)
 		}
-		done += n
+		done += int(n)
 	}
 	k.sendCalls.Add(1)
 	k.sent.Add(uint64(len(req)))
 	for got := 0; got < len(rsp); {
-		n, err := unix.Read(fd, rsp[got:])
-		if err != nil {
-			if err == unix.EAGAIN || err == unix.EINTR {
+		n, e := d.call(unix.SYS_READ, uintptr(fd), sliceAddr(rsp[got:]), uintptr(len(rsp)-got))
+		if e != 0 {
+			if e == unix.EAGAIN || e == unix.EINTR {
 				if err := d.wait(); err != nil {
 					return err
 				}
 				continue
 			}
-			return os.NewSyscallError("read", err)
+			return os.NewSyscallError("read", e)
 		}
 		k.recvCalls.Add(1)
 		if n == 0 {
 			return os.NewSyscallError("read", unix.ECONNRESET)
 		}
-		got += n
+		got += int(n)
 		k.recv.Add(uint64(n))
 	}
 	return nil
@@ -127,7 +148,10 @@ func (d *crrDialer) transaction(req, rsp []byte, k *counters, initial *[2]int) e
 // connect on Linux: when it expires the connection goes on in the
 // background (EINPROGRESS), and poll says when it is done.
 func (d *crrDialer) connect(fd int) error {
-	err := unix.Connect(fd, d.to)
+	var err error
+	if _, e := d.call(unix.SYS_CONNECT, uintptr(fd), uintptr(unsafe.Pointer(&d.rawTo)), d.toLen); e != 0 {
+		err = e
+	}
 	for err == unix.EINPROGRESS || err == unix.EALREADY || err == unix.EINTR {
 		if werr := d.wait(); werr != nil {
 			return werr

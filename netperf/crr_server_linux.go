@@ -3,6 +3,7 @@ package netperf
 import (
 	"io"
 	"os"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -14,12 +15,26 @@ import (
 //
 // Like the client's crrDialer, it works with plain system calls: through
 // the net package every connection costs a netFD, an epoll registration
-// and removal and a deadline timer, more than the transaction itself. The
-// sockets are non-blocking; a wait is a poll(2) of at most crrTick, after
-// which the loop checks the test's timer and abort flag.
+// and removal and a deadline timer, more than the transaction itself.
+// When the loop can have a thread of its own (see pingPong's ioBlock), the
+// listening socket leaves the netpoller and every call blocks as in
+// netserver, for at most blockSlice at a time; otherwise the sockets are
+// non-blocking and a wait is a poll(2) of at most crrTick. After a wait the
+// loop checks the test's timer and abort flag.
 func (t *serverTest) tcpCRR() error {
 	req := make([]byte, t.req.RequestSize)
 	rsp := fillBuffer(int(t.req.ResponseSize))
+	if !forcePoll && takeBlockSlot() {
+		defer blockSlots.Add(-1)
+		lfd, err := t.detachListener()
+		if err != nil {
+			return err
+		}
+		defer unix.Close(lfd)
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		return t.crrLoop(lfd, true, req, rsp)
+	}
 	rc, err := t.tcpLn.SyscallConn()
 	if err != nil {
 		return err
@@ -28,17 +43,52 @@ func (t *serverTest) tcpCRR() error {
 	// after run), so its descriptor may be used outside Control.
 	lfd := -1
 	rc.Control(func(fd uintptr) { lfd = int(fd) })
+	return t.crrLoop(lfd, false, req, rsp)
+}
+
+// detachListener takes the listening socket out of the netpoller: a
+// blocking duplicate with timeouts of blockSlice, which the connections
+// it accepts inherit; the net.Listener is closed.
+func (t *serverTest) detachListener() (int, error) {
+	rc, err := t.tcpLn.SyscallConn()
+	if err != nil {
+		return -1, err
+	}
+	fd := -1
+	var serr error
+	if err := rc.Control(func(f uintptr) { fd, serr = unix.FcntlInt(f, unix.F_DUPFD_CLOEXEC, 0) }); err != nil {
+		return -1, err
+	}
+	if serr != nil {
+		return -1, os.NewSyscallError("fcntl", serr)
+	}
+	if err := setBlocking(fd, true); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	t.tcpLn.Close() // the socket lives on in fd
+	return fd, nil
+}
+
+// crrLoop accepts and serves connections on the listening socket lfd,
+// blocking or not.
+func (t *serverTest) crrLoop(lfd int, block bool, req, rsp []byte) error {
+	wait, flags := t.crrWait, uintptr(unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK)
+	if block {
+		wait, flags = t.crrCheck, unix.SOCK_CLOEXEC
+	}
 	for t.units == 0 || int64(t.c.trans.Load()) < t.units {
 		if t.isAborted() {
 			return errAborted
 		}
-		// accept4 on the non-blocking listener never blocks, so it needs
-		// none of the runtime's syscall bookkeeping (see pingPong).
-		r, _, e := syscall.RawSyscall6(unix.SYS_ACCEPT4, uintptr(lfd), 0, 0, unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0, 0)
+		// A non-blocking accept4 needs none of the runtime's syscall
+		// bookkeeping (see pingPong), and a blocking one has this
+		// thread to itself.
+		r, _, e := syscall.RawSyscall6(unix.SYS_ACCEPT4, uintptr(lfd), 0, 0, flags, 0, 0)
 		switch e {
 		case 0:
 		case syscall.EAGAIN, syscall.EINTR:
-			if err := t.crrWait(lfd, unix.POLLIN); err != nil {
+			if err := wait(lfd, unix.POLLIN); err != nil {
 				return err // the timer or an abort
 			}
 			continue
@@ -48,7 +98,7 @@ func (t *serverTest) tcpCRR() error {
 			return os.NewSyscallError("accept4", e)
 		}
 		nfd := int(r)
-		err := t.crrServe(nfd, req, rsp)
+		err := t.crrServe(nfd, req, rsp, wait)
 		syscall.RawSyscall(unix.SYS_CLOSE, uintptr(nfd), 0, 0)
 		if err == nil {
 			t.c.trans.Add(1)
@@ -60,7 +110,8 @@ func (t *serverTest) tcpCRR() error {
 }
 
 // crrServe reads one request from the accepted socket fd and answers it.
-func (t *serverTest) crrServe(fd int, req, rsp []byte) error {
+// A wait is called when a call had nothing to do yet.
+func (t *serverTest) crrServe(fd int, req, rsp []byte, wait func(fd int, events int16) error) error {
 	if t.req.Flags&flagNoDelay != 0 {
 		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 	}
@@ -70,7 +121,7 @@ func (t *serverTest) crrServe(fd int, req, rsp []byte) error {
 	for got := 0; got < len(req); {
 		r, _, e := syscall.RawSyscall6(unix.SYS_RECVFROM, uintptr(fd), sliceAddr(req[got:]), uintptr(len(req)-got), 0, 0, 0)
 		if e == syscall.EAGAIN || e == syscall.EINTR {
-			if err := t.crrWait(fd, unix.POLLIN); err != nil {
+			if err := wait(fd, unix.POLLIN); err != nil {
 				return err
 			}
 			continue
@@ -91,7 +142,7 @@ func (t *serverTest) crrServe(fd int, req, rsp []byte) error {
 	for done := 0; done < len(rsp); {
 		r, _, e := syscall.RawSyscall6(unix.SYS_SENDTO, uintptr(fd), sliceAddr(rsp[done:]), uintptr(len(rsp)-done), unix.MSG_NOSIGNAL, 0, 0)
 		if e == syscall.EAGAIN || e == syscall.EINTR {
-			if err := t.crrWait(fd, unix.POLLOUT); err != nil {
+			if err := wait(fd, unix.POLLOUT); err != nil {
 				return err
 			}
 			continue
@@ -102,6 +153,19 @@ func (t *serverTest) crrServe(fd int, req, rsp []byte) error {
 		}
 		done += int(r)
 		t.c.sent.Add(uint64(r))
+	}
+	return nil
+}
+
+// crrCheck follows a blocking call that timed out: it ends the loop when
+// the test's timer ran out (a timeout error, as a socket deadline gives) or
+// the test was aborted.
+func (t *serverTest) crrCheck(int, int16) error {
+	if t.isAborted() {
+		return errAborted
+	}
+	if !t.deadline.IsZero() && !time.Now().Before(t.deadline) {
+		return os.ErrDeadlineExceeded
 	}
 	return nil
 }

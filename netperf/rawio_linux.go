@@ -233,19 +233,24 @@ func (p *pingPong) retry() bool { return p.errno == syscall.EAGAIN || p.errno ==
 // setPeer makes sends go to ap (unconnected UDP).
 func (p *pingPong) setPeer(ap netip.AddrPort) {
 	p.peer = new(unix.RawSockaddrAny)
+	p.peerLen = uint32(rawSockaddr(p.peer, ap))
+}
+
+// rawSockaddr fills sa with ap, as the kernel takes it, and returns its
+// length.
+func rawSockaddr(sa *unix.RawSockaddrAny, ap netip.AddrPort) uintptr {
 	if ap.Addr().Is4() {
-		sa := (*unix.RawSockaddrInet4)(unsafe.Pointer(p.peer))
-		sa.Family = unix.AF_INET
-		sa.Addr = ap.Addr().As4()
-		putPort(&sa.Port, ap.Port())
-		p.peerLen = unix.SizeofSockaddrInet4
-		return
+		sa4 := (*unix.RawSockaddrInet4)(unsafe.Pointer(sa))
+		sa4.Family = unix.AF_INET
+		sa4.Addr = ap.Addr().As4()
+		putPort(&sa4.Port, ap.Port())
+		return unix.SizeofSockaddrInet4
 	}
-	sa := (*unix.RawSockaddrInet6)(unsafe.Pointer(p.peer))
-	sa.Family = unix.AF_INET6
-	sa.Addr = ap.Addr().As16()
-	putPort(&sa.Port, ap.Port())
-	p.peerLen = unix.SizeofSockaddrInet6
+	sa6 := (*unix.RawSockaddrInet6)(unsafe.Pointer(sa))
+	sa6.Family = unix.AF_INET6
+	sa6.Addr = ap.Addr().As16()
+	putPort(&sa6.Port, ap.Port())
+	return unix.SizeofSockaddrInet6
 }
 
 // putPort stores port in network byte order.

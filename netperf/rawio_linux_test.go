@@ -2,6 +2,7 @@ package netperf
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net"
 	"net/netip"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"nperf/result"
 )
 
 // tcpPair is a connected pair of TCP connections on loopback.
@@ -313,5 +316,80 @@ func TestBlockSlots(t *testing.T) {
 	}
 	if n := blockSlots.Load(); n != 0 {
 		t.Errorf("%d block slots taken after every loop closed", n)
+	}
+}
+
+// TestRRLoopModes runs the request/response tests with the client's and
+// the server's loops in each combination of modes: both blocking on a
+// thread of their own, the server alone (the client shares its process,
+// as in multi), and neither. Each must count right, end on its timer and
+// stop at once when interrupted.
+func TestRRLoopModes(t *testing.T) {
+	for _, mode := range []struct {
+		name       string
+		gomaxprocs int
+		shared     bool
+		poll       bool
+	}{
+		{"both-block", 3, false, false},
+		{"server-blocks", 2, true, false},
+		{"all-poll", 2, false, true},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(mode.gomaxprocs))
+			defer func(old bool) { forcePoll = old }(forcePoll)
+			forcePoll = mode.poll
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				(&Server{}).Serve(ctx, ln)
+			}()
+			defer func() { cancel(); <-done }()
+			port := ln.Addr().(*net.TCPAddr).Port
+			for _, test := range []string{"TCP_RR", "UDP_RR", "TCP_CRR"} {
+				c := &Client{Shared: mode.shared}
+				rec := c.Run(context.Background(), &result.Spec{Test: test, Host: "127.0.0.1", Port: port, LengthUnits: 300})
+				if rec.Err != nil || rec.Transactions != 300 || rec.Detail.RemoteTransactions != 300 {
+					t.Fatalf("%s -l -300: %d transactions, the server %d, err %v", test, rec.Transactions, rec.Detail.RemoteTransactions, rec.Err)
+				}
+				// A CRR server ends on its own timer, 4 s after the test's
+				// end, as netserver does: that wait is run once.
+				if test != "TCP_CRR" || mode.name == "both-block" {
+					start := time.Now()
+					rec = c.Run(context.Background(), &result.Spec{Test: test, Host: "127.0.0.1", Port: port, LengthSeconds: 1})
+					if rec.Err != nil || rec.Transactions == 0 || rec.Elapsed < 900*time.Millisecond {
+						t.Fatalf("%s -l 1: %d transactions in %v, err %v", test, rec.Transactions, rec.Elapsed, rec.Err)
+					}
+					if wall := time.Since(start); wall > 8*time.Second {
+						t.Errorf("%s -l 1 took %v", test, wall)
+					}
+				}
+				ictx, icancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+				rec = c.Run(ictx, &result.Spec{Test: test, Host: "127.0.0.1", Port: port, LengthSeconds: 30})
+				icancel()
+				if rec.Err == nil || rec.Err.Kind != result.ErrInterrupted || rec.Transactions == 0 {
+					t.Fatalf("%s interrupted: %d transactions, err %v", test, rec.Transactions, rec.Err)
+				}
+				if late := time.Since(rec.Start) - rec.Elapsed; late > 2*time.Second {
+					t.Errorf("%s returned %v after its data phase ended", test, late)
+				}
+			}
+			// The server's loops end with their sessions and give
+			// their slots back.
+			cancel()
+			<-done
+			deadline := time.Now().Add(5 * time.Second)
+			for blockSlots.Load() != 0 && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if n := blockSlots.Load(); n != 0 {
+				t.Errorf("%d block slots still taken", n)
+			}
+		})
 	}
 }

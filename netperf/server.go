@@ -44,6 +44,15 @@ func (s *Server) logf(format string, args ...any) {
 }
 
 // Serve accepts control connections on ln until ctx is done or ln fails,
+// Listen opens a control listener as netserver's: plain TCP. Go's own
+// net.Listen makes Multipath TCP listeners where the kernel has them, whose
+// accept path differs from TCP's (it ignores socket timeouts, for one).
+func Listen(network, addr string) (net.Listener, error) {
+	var lc net.ListenConfig
+	lc.SetMultipathTCP(false)
+	return lc.Listen(context.Background(), network, addr)
+}
+
 // then closes every session and waits for them to end.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	stop := context.AfterFunc(ctx, func() { ln.Close() })
@@ -352,6 +361,7 @@ func (s *Server) setup(ctrl net.Conn, req *omniRequest) (*serverTest, error) {
 	}
 	opts := sockOpts{sendBuf: int(req.SendBufSize), recvBuf: int(req.RecvBufSize), noDelay: req.Flags&flagNoDelay != 0}
 	lc := net.ListenConfig{Control: opts.control}
+	lc.SetMultipathTCP(false) // see Listen
 	listen := func(p uint16) (syscall.Conn, error) {
 		addr := netip.AddrPortFrom(bind, p).String()
 		if network[:3] == "tcp" {

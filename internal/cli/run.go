@@ -269,7 +269,7 @@ func startEmbedded(ctx context.Context, spec *result.Spec) (stop func(), err err
 	if spec.Family == "inet6" {
 		addr = "[::1]:0"
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := netperf.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"strconv"
@@ -82,7 +81,7 @@ func serverCmd(ctx context.Context, stdio Stdio, args []string) int {
 	if !foreground {
 		return detach(stdio, args, host, port, network)
 	}
-	ln, err := net.Listen(network, addr)
+	ln, err := netperf.Listen(network, addr)
 	if err != nil {
 		errorf(stdio.Err, "cannot listen on %s: %v", addr, err)
 		return exitFailed
@@ -126,7 +125,7 @@ func familyLabel(network string) string {
 // that the user sees the error here rather than not at all.
 func detach(stdio Stdio, args []string, host string, port int, network string) int {
 	addr := netperf.Addr(host, port)
-	ln, err := net.Listen(network, addr)
+	ln, err := netperf.Listen(network, addr)
 	if err != nil {
 		errorf(stdio.Err, "cannot listen on %s: %v", addr, err)
 		return exitFailed

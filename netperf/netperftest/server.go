@@ -28,7 +28,7 @@ type Server struct {
 // NewServer starts a server and registers its Close with t.Cleanup.
 func NewServer(t testing.TB) *Server {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := netperf.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("netperftest: %v", err)
 	}
