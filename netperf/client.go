@@ -567,17 +567,17 @@ func (t *clientTest) runTCP(ctx context.Context, opts sockOpts, local, server ne
 	if t.isInterrupted() {
 		conn.SetDeadline(time.Unix(1, 0))
 	}
-	switch {
-	case t.sh.rr:
-		conn, err = t.tcpRR(conn, until)
-		t.setData(conn)
-	case t.sh.direction == dirRecv:
-		t.sendSize = t.spec.SendSize
-		if t.sendSize <= 0 {
-			t.sendSize = chooseSendSize(sb, false)
+	conn, err = withLoop(conn, t.loopOpts(until), func(p *pingPong) error {
+		switch {
+		case t.sh.rr:
+			return t.tcpRRLoop(p, until)
+		case t.sh.direction == dirRecv:
+			t.sendSize = t.spec.SendSize
+			if t.sendSize <= 0 {
+				t.sendSize = chooseSendSize(sb, false)
+			}
+			return sendStream(p, fillBuffer(t.sendSize), &t.k, uint64(t.spec.LengthUnits), until)
 		}
-		err = sendStream(conn, fillBuffer(t.sendSize), &t.k, uint64(t.spec.LengthUnits), until)
-	default:
 		t.recvSize = t.spec.RecvSize
 		if t.recvSize <= 0 {
 			t.recvSize = rb
@@ -585,11 +585,13 @@ func (t *clientTest) runTCP(ctx context.Context, opts sockOpts, local, server ne
 		if t.recvSize <= 0 {
 			t.recvSize = 4096
 		}
-		err = recvStream(conn, make([]byte, t.recvSize), &t.k, uint64(t.spec.LengthUnits), until)
+		err := recvStream(p, make([]byte, t.recvSize), &t.k, uint64(t.spec.LengthUnits), until)
 		if err == io.EOF {
 			err = nil // the server's timer ended the test
 		}
-	}
+		return err
+	})
+	t.setData(conn)
 	end = time.Now()
 	sampler.stop(end)
 	if isTimeout(err) {
@@ -614,24 +616,10 @@ func (t *clientTest) runTCP(ctx context.Context, opts sockOpts, local, server ne
 	return start, end, nil
 }
 
-// tcpRR runs the loop on c; it returns the connection to go on with (see
-// pingPong.close).
-func (t *clientTest) tcpRR(c *net.TCPConn, until time.Time) (*net.TCPConn, error) {
-	p, err := newPingPong(c, t.loopOpts(until))
-	if err != nil {
-		return c, err
-	}
-	err = t.tcpRRLoop(p, until)
-	nc, cerr := p.close()
-	if err == nil {
-		err = cerr
-	}
-	return nc.(*net.TCPConn), err
-}
-
-// loopOpts are the ways the request/response loops may go.
+// loopOpts are the ways the data loops may go; busy polling is for the
+// request/response tests.
 func (t *clientTest) loopOpts(until time.Time) loopOpts {
-	return loopOpts{spin: t.spec.BusyPoll, noBlock: t.c.Shared, until: until, stop: t.isInterrupted}
+	return loopOpts{spin: t.spec.BusyPoll && t.sh.rr, noBlock: t.c.Shared, until: until, stop: t.isInterrupted}
 }
 
 func (t *clientTest) tcpRRLoop(p *pingPong, until time.Time) error {
@@ -639,7 +627,6 @@ func (t *clientTest) tcpRRLoop(p *pingPong, until time.Time) error {
 	req := fillBuffer(t.sendSize)
 	rsp := make([]byte, t.recvSize)
 	t.latency = stats.NewHistogram()
-	defer p.lock()()
 	limit := uint64(t.spec.LengthUnits)
 	fl := newInflight(t.spec.Burst + 1)
 	for i := 0; i < t.spec.Burst; i++ { // netperf's first burst
@@ -750,17 +737,18 @@ func (t *clientTest) runUDP(c *net.UDPConn, server netip.AddrPort) (start, end t
 	if t.isInterrupted() {
 		c.SetDeadline(time.Unix(1, 0))
 	}
-	if t.sh.rr {
-		c, err = t.udpRR(c, server, until)
-		t.setData(c)
-		defer c.Close()
-	} else {
+	c, err = withLoop(c, t.loopOpts(until), func(p *pingPong) error {
+		if t.sh.rr {
+			return t.udpRRLoop(p, server, until)
+		}
 		t.sendSize = t.spec.SendSize
 		if t.sendSize <= 0 {
 			t.sendSize = chooseSendSize(sb, true)
 		}
-		err = t.udpStream(c, server, fillBuffer(t.sendSize), until)
-	}
+		return t.udpStream(p, server, fillBuffer(t.sendSize), until)
+	})
+	t.setData(c)
+	defer c.Close()
 	end = time.Now()
 	sampler.stop(end)
 	if isTimeout(err) {
@@ -779,13 +767,14 @@ func (t *clientTest) runUDP(c *net.UDPConn, server netip.AddrPort) (start, end t
 	return start, end, nil
 }
 
-func (t *clientTest) udpStream(c *net.UDPConn, server netip.AddrPort, buf []byte, until time.Time) error {
+func (t *clientTest) udpStream(p *pingPong, server netip.AddrPort, buf []byte, until time.Time) error {
+	p.setPeer(server)
 	limit := uint64(t.spec.LengthUnits)
 	for limit == 0 || t.k.sent.Load() < limit {
 		if !until.IsZero() && !time.Now().Before(until) {
 			return nil
 		}
-		n, err := c.WriteToUDPAddrPort(buf, server)
+		n, err := p.send(buf)
 		if err != nil {
 			if errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ECONNREFUSED) {
 				t.k.sendCalls.Add(1)
@@ -800,27 +789,11 @@ func (t *clientTest) udpStream(c *net.UDPConn, server netip.AddrPort, buf []byte
 	return nil
 }
 
-// udpRR runs the loop on c; it returns the connection to go on with (see
-// pingPong.close).
-func (t *clientTest) udpRR(c *net.UDPConn, server netip.AddrPort, until time.Time) (*net.UDPConn, error) {
-	p, err := newPingPong(c, t.loopOpts(until))
-	if err != nil {
-		return c, err
-	}
-	err = t.udpRRLoop(p, server, until)
-	nc, cerr := p.close()
-	if err == nil {
-		err = cerr
-	}
-	return nc.(*net.UDPConn), err
-}
-
 func (t *clientTest) udpRRLoop(p *pingPong, server netip.AddrPort, until time.Time) error {
 	t.sendSize, t.recvSize = t.reqSize(), t.rspSize()
 	req := fillBuffer(t.sendSize)
 	rsp := make([]byte, max(t.recvSize, maxUDPPayload))
 	t.latency = stats.NewHistogram()
-	defer p.lock()()
 	p.setPeer(server)
 	limit := uint64(t.spec.LengthUnits)
 	fl := newInflight(t.spec.Burst + 1)

@@ -1,6 +1,7 @@
 package netperf
 
 import (
+	"io"
 	"net"
 	"sync/atomic"
 	"time"
@@ -27,12 +28,11 @@ func fillBuffer(n int) []byte {
 	return b
 }
 
-// sendStream writes buf until an error, until the clock passes until (if
-// not zero) or, with limit > 0, until limit bytes have gone. The socket's
-// own deadline should be until too, so that a blocked write ends on time;
-// checking the clock as well ends the test at the first send after it
-// even when the runtime fires the socket deadline late.
-func sendStream(c net.Conn, buf []byte, k *counters, limit uint64, until time.Time) error {
+// sendStream sends buf until an error, until the clock passes until (if
+// not zero) or, with limit > 0, until limit bytes have gone. A send is the
+// whole buffer, as a blocking send(2) is; a send blocked past until ends at
+// the loop's deadline.
+func sendStream(p *pingPong, buf []byte, k *counters, limit uint64, until time.Time) error {
 	for {
 		if !until.IsZero() && !time.Now().Before(until) {
 			return nil
@@ -46,7 +46,7 @@ func sendStream(c net.Conn, buf []byte, k *counters, limit uint64, until time.Ti
 				buf = buf[:left]
 			}
 		}
-		n, err := c.Write(buf)
+		n, err := p.sendAll(buf)
 		k.sendCalls.Add(1)
 		k.sent.Add(uint64(n))
 		if err != nil {
@@ -55,23 +55,24 @@ func sendStream(c net.Conn, buf []byte, k *counters, limit uint64, until time.Ti
 	}
 }
 
-// recvStream reads until EOF (returned as io.EOF), an error, the clock
+// recvStream receives until EOF (returned as io.EOF), an error, the clock
 // passing until (if not zero), or limit bytes.
-func recvStream(c net.Conn, buf []byte, k *counters, limit uint64, until time.Time) error {
+func recvStream(p *pingPong, buf []byte, k *counters, limit uint64, until time.Time) error {
 	for {
 		if !until.IsZero() && !time.Now().Before(until) {
 			return nil
 		}
-		n, err := c.Read(buf)
-		if n > 0 {
-			k.recvCalls.Add(1)
-			k.recv.Add(uint64(n))
-			if limit > 0 && k.recv.Load() >= limit {
-				return nil
-			}
-		}
+		n, err := p.recv(buf)
 		if err != nil {
 			return err
+		}
+		if n == 0 {
+			return io.EOF
+		}
+		k.recvCalls.Add(1)
+		k.recv.Add(uint64(n))
+		if limit > 0 && k.recv.Load() >= limit {
+			return nil
 		}
 	}
 }

@@ -132,6 +132,24 @@ func newPingPong(c dataConn, o loopOpts) (*pingPong, error) {
 	return p, nil
 }
 
+// withLoop runs loop on c's socket (see pingPong), on one thread when it
+// blocks or spins, and returns the connection to go on with.
+func withLoop[C dataConn](c C, o loopOpts, loop func(*pingPong) error) (C, error) {
+	p, err := newPingPong(c, o)
+	if err != nil {
+		return c, err
+	}
+	func() {
+		defer p.lock()()
+		err = loop(p)
+	}()
+	nc, cerr := p.close()
+	if err == nil {
+		err = cerr
+	}
+	return nc.(C), err
+}
+
 // forcePoll keeps every loop in the netpoller (tests compare the modes).
 var forcePoll = false
 
@@ -335,6 +353,19 @@ func (p *pingPong) readFull(buf []byte, k *counters) error {
 		}
 	}
 	return nil
+}
+
+// sendAll sends all of buf on a stream, as one blocking send does; n is
+// what went before an error.
+func (p *pingPong) sendAll(buf []byte) (n int, err error) {
+	for n < len(buf) {
+		m, err := p.send(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // writeAll sends all of buf on a stream, counting calls and bytes.

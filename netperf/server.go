@@ -533,24 +533,15 @@ var errAborted = errors.New("aborted")
 func (t *serverTest) run() error {
 	var err error
 	switch {
-	case t.udp != nil && t.req.Direction == dirRecv:
-		err = t.udpStreamRecv()
 	case t.udp != nil:
-		err = t.udpRR()
+		err = t.udpData()
 	case t.req.Flags&flagConnectTest != 0:
 		err = t.tcpCRR()
 	default:
 		var c *net.TCPConn
 		c, err = t.accept()
 		if err == nil {
-			switch t.req.Direction {
-			case dirRecv:
-				err = t.tcpStreamRecv(c)
-			case dirXmit:
-				err = t.tcpStreamSend(c)
-			default:
-				c, err = t.tcpRR(c)
-			}
+			c, err = t.tcpData(c)
 			t.results.RecvBufSize, t.results.SendBufSize = endBufSizes(c, t.results.RecvBufSize, t.results.SendBufSize)
 			if t.req.Flags&flagRoutingAllowed != 0 {
 				t.results.CongControl, _, _ = tcpFacts(c)
@@ -590,9 +581,41 @@ func isPeerGone(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
-func (t *serverTest) tcpStreamRecv(c *net.TCPConn) error {
+// loopOpts are the ways the data loops may go: until the test's padded
+// timer, or an abort.
+func (t *serverTest) loopOpts() loopOpts {
+	return loopOpts{until: t.deadline, stop: t.isAborted}
+}
+
+// tcpData runs the data phase on the accepted connection c and returns
+// the connection to go on with (see pingPong.close).
+func (t *serverTest) tcpData(c *net.TCPConn) (*net.TCPConn, error) {
+	c, err := withLoop(c, t.loopOpts(), func(p *pingPong) error {
+		switch t.req.Direction {
+		case dirRecv:
+			return t.tcpStreamRecv(p)
+		case dirXmit:
+			return t.tcpStreamSend(p)
+		}
+		return t.tcpRRLoop(p)
+	})
+	t.setData(c)
+	switch {
+	case t.req.Direction == dirXmit && (err == nil || isTimeout(err)):
+		// End of test: FIN to the client, then wait for its FIN so that
+		// the data it still has in flight is not reset.
+		c.CloseWrite()
+		c.SetReadDeadline(time.Now().Add(padTime))
+		drain(c)
+	case t.req.Direction != dirRecv && err == nil && t.units > 0:
+		drain(c) // RR: the count is done; wait for the client's FIN
+	}
+	return c, err
+}
+
+func (t *serverTest) tcpStreamRecv(p *pingPong) error {
 	buf := make([]byte, t.resp.ReceiveSize)
-	err := recvStream(c, buf, &t.c, uint64(t.units), time.Time{})
+	err := recvStream(p, buf, &t.c, uint64(t.units), time.Time{})
 	if err == io.EOF {
 		t.c.recvCalls.Add(1) // netserver counts the final 0-byte recv
 		return nil
@@ -600,44 +623,16 @@ func (t *serverTest) tcpStreamRecv(c *net.TCPConn) error {
 	return err
 }
 
-func (t *serverTest) tcpStreamSend(c *net.TCPConn) error {
+func (t *serverTest) tcpStreamSend(p *pingPong) error {
 	buf := fillBuffer(int(t.resp.SendSize))
-	err := sendStream(c, buf, &t.c, uint64(t.units), t.deadline)
+	err := sendStream(p, buf, &t.c, uint64(t.units), t.deadline)
 	if isPeerGone(err) {
 		err = nil
-	}
-	if err == nil || isTimeout(err) {
-		// End of test: FIN to the client, then wait for its FIN so that
-		// the data it still has in flight is not reset.
-		c.CloseWrite()
-		c.SetReadDeadline(time.Now().Add(padTime))
-		drain(c)
 	}
 	return err
 }
 
-// tcpRR answers requests on c; it returns the connection to go on with
-// (see pingPong.close).
-func (t *serverTest) tcpRR(c *net.TCPConn) (*net.TCPConn, error) {
-	p, err := newPingPong(c, loopOpts{until: t.deadline, stop: t.isAborted})
-	if err != nil {
-		return c, err
-	}
-	err = t.tcpRRLoop(p)
-	nc, cerr := p.close()
-	c = nc.(*net.TCPConn)
-	t.setData(c)
-	if err == nil {
-		err = cerr
-	}
-	if err == nil && t.units > 0 {
-		drain(c)
-	}
-	return c, err
-}
-
 func (t *serverTest) tcpRRLoop(p *pingPong) error {
-	defer p.lock()()
 	req := make([]byte, t.req.RequestSize)
 	rsp := fillBuffer(int(t.req.ResponseSize))
 	for t.units == 0 || int64(t.c.trans.Load()) < t.units {
@@ -669,11 +664,29 @@ func (t *serverTest) setData(c *net.TCPConn) {
 	}
 }
 
-func (t *serverTest) udpStreamRecv() error {
-	buf := make([]byte, max(int(t.resp.ReceiveSize), maxUDPPayload))
+// udpData runs the data phase on the UDP socket, which it replaces with
+// the connection to go on with (see pingPong.close).
+func (t *serverTest) udpData() error {
 	t.udp.SetDeadline(t.deadline)
+	c, err := withLoop(t.udp, t.loopOpts(), func(p *pingPong) error {
+		if t.req.Direction == dirRecv {
+			return t.udpStreamRecv(p)
+		}
+		return t.udpRRLoop(p)
+	})
+	t.mu.Lock()
+	t.udp = c
+	if t.aborted {
+		t.udp.SetDeadline(time.Unix(1, 0))
+	}
+	t.mu.Unlock()
+	return err
+}
+
+func (t *serverTest) udpStreamRecv(p *pingPong) error {
+	buf := make([]byte, max(int(t.resp.ReceiveSize), maxUDPPayload))
 	for {
-		n, _, err := t.udp.ReadFromUDPAddrPort(buf)
+		n, err := p.recv(buf)
 		t.c.recvCalls.Add(1)
 		if err != nil {
 			return err
@@ -688,28 +701,7 @@ func (t *serverTest) udpStreamRecv() error {
 	}
 }
 
-func (t *serverTest) udpRR() error {
-	t.udp.SetDeadline(t.deadline)
-	p, err := newPingPong(t.udp, loopOpts{until: t.deadline, stop: t.isAborted})
-	if err != nil {
-		return err
-	}
-	err = t.udpRRLoop(p)
-	nc, cerr := p.close()
-	t.mu.Lock()
-	t.udp = nc.(*net.UDPConn)
-	if t.aborted {
-		t.udp.SetDeadline(time.Unix(1, 0))
-	}
-	t.mu.Unlock()
-	if err == nil {
-		err = cerr
-	}
-	return err
-}
-
 func (t *serverTest) udpRRLoop(p *pingPong) error {
-	defer p.lock()()
 	req := make([]byte, max(int(t.req.RequestSize), maxUDPPayload))
 	rsp := fillBuffer(int(t.req.ResponseSize))
 	for t.units == 0 || int64(t.c.trans.Load()) < t.units {
