@@ -4,6 +4,7 @@
 # Usage: bench/compare.sh [--nperf PATH] [--netperf PATH] [--netserver PATH]
 #                         [--iperf3 PATH] [--sockperf PATH]
 #                         [--runs N] [--length SECS] [--tests "T1 T2 ..."] [--cross]
+#                         [--instances N]
 #
 # Pairs (client -> server), each server a separate process on its own port:
 #   C      stock netperf  -> stock netserver
@@ -22,6 +23,12 @@
 #
 # For TCP_RR and UDP_RR a second table gives each pair's median round-trip
 # time (netperf's P50_LATENCY, microseconds; lower is better).
+#
+# --instances N adds TCP_RR with N clients at once against stock netserver
+# (nperf server without it): N netperf processes (nperf multi --engine
+# netperf) against nperf multi -n N, N instances in one process; each
+# total is the sum over the window where all instances ran, and a second
+# table gives nperf multi's peak resident memory.
 #
 # For each test the pairs run interleaved (C Go C Go ...) rather than one pair's
 # runs back to back, so slow drifts in machine load hit all pairs alike. Each
@@ -45,6 +52,7 @@ runs=5
 length=5
 tests="TCP_STREAM TCP_MAERTS TCP_RR TCP_CRR UDP_STREAM UDP_RR"
 cross=0
+instances=0
 
 while (($#)); do
 	case "$1" in
@@ -57,12 +65,14 @@ while (($#)); do
 	--length) length=${2?"--length needs a value"}; shift 2 ;;
 	--tests) tests=${2?"--tests needs a value"}; shift 2 ;;
 	--cross) cross=1; shift ;;
+	--instances) instances=${2?"--instances needs a value"}; shift 2 ;;
 	-h | --help) usage 0 ;;
 	*) echo "compare.sh: unknown argument: $1" >&2; usage ;;
 	esac
 done
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: --runs must be a positive integer" >&2; exit 2; }
 [[ $length =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: --length must be a positive integer" >&2; exit 2; }
+[[ $instances =~ ^[0-9]+$ ]] || { echo "compare.sh: --instances must be a number" >&2; exit 2; }
 
 for test in $tests; do
 	case $test in
@@ -323,6 +333,48 @@ for test in $tests; do
 	fi
 	unset results lats
 done
+
+# measure_multi PAIR: the total TCP_RR rate of $instances clients at once,
+# and for nperf's own instances the process's peak resident memory (MiB).
+measure_multi() {
+	local pair=$1 engine=() out rss=""
+	[[ $pair == "netperf x$instances" ]] && engine=(--engine "netperf:$netperf")
+	out=$(timeout $((2 * length + 60)) /usr/bin/time -f "RSS %M" -o "$tmp/rss" \
+		"$nperf" multi -n "$instances" "${engine[@]}" -H "127.0.0.1:$multiport" \
+		-t TCP_RR -l "$length" 2>"$tmp/err" | awk '$1 == "total" { print $2 }') || true
+	[[ -z ${engine[*]} ]] && rss=$(awk '$1 == "RSS" { printf "%.1f", $2 / 1024 }' "$tmp/rss" 2>/dev/null)
+	if [[ $out =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
+		echo "$out $rss"
+	else
+		echo "  $pair run failed: $(head -c 300 "$tmp/err" 2>/dev/null)" >&2
+	fi
+}
+
+if ((instances > 0)); then
+	multiport=$goport
+	((have_netserver)) && multiport=$cport
+	rowpairs=()
+	if ((have_netperf)); then rowpairs+=("netperf x$instances"); fi
+	rowpairs+=("nperf multi")
+	declare -A results=() rss=()
+	for ((r = 1; r <= runs; r++)); do
+		for pair in "${rowpairs[@]}"; do
+			read -r rate mib < <(measure_multi "$pair"; echo)
+			results[$pair]+="${rate:-} "
+			rss[$pair]+="${mib:-} "
+		done
+	done
+	# The ratio column compares with the first row: rename it C for table.
+	if ((have_netperf)); then
+		rowpairs[0]=C
+		results[C]=${results["netperf x$instances"]}
+		rss[C]=""
+	fi
+	table "TCP_RR x $instances instances at once (trans/s, sum over the common window; C = $instances netperf processes; $runs runs x ${length}s)" results
+	rowpairs=("nperf multi")
+	table "nperf multi -n $instances peak resident memory (MiB)" rss
+	unset results rss
+fi
 
 echo
 echo "total run time: $((SECONDS - start))s"

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -619,7 +618,15 @@ func (t *clientTest) runTCP(ctx context.Context, opts sockOpts, local, server ne
 // loopOpts are the ways the data loops may go; busy polling is for the
 // request/response tests.
 func (t *clientTest) loopOpts(until time.Time) loopOpts {
-	return loopOpts{spin: t.spec.BusyPoll && t.sh.rr, noBlock: t.c.Shared, until: until, stop: t.isInterrupted}
+	return loopOpts{
+		spin: t.spec.BusyPoll && t.sh.rr, noBlock: t.c.Shared, until: until, stop: t.isInterrupted,
+		swap: func(c dataConn) {
+			if !until.IsZero() {
+				c.SetDeadline(until)
+			}
+			t.setData(c)
+		},
+	}
 }
 
 func (t *clientTest) tcpRRLoop(p *pingPong, until time.Time) error {
@@ -684,12 +691,8 @@ func (t *clientTest) tcpCRR(d *crrDialer, initial *[2]int) (start, end time.Time
 	rsp := make([]byte, t.recvSize)
 	t.latency = stats.NewHistogram()
 	limit := uint64(t.spec.LengthUnits)
-	if !t.c.Shared && !forcePoll && takeBlockSlot() {
-		defer blockSlots.Add(-1)
-		runtime.LockOSThread() // see pingPong.lock
-		defer runtime.UnlockOSThread()
-		d.raw = true
-	}
+	slot := enterLoop(!t.c.Shared)
+	defer slot.leave()
 	sampler := t.startSampler()
 	start = time.Now()
 	sampler.begin(start)
@@ -699,6 +702,10 @@ func (t *clientTest) tcpCRR(d *crrDialer, initial *[2]int) (start, end time.Time
 		if !d.until.IsZero() && !t0.Before(d.until) || t.isInterrupted() {
 			break
 		}
+		if slot.crowded() {
+			slot.drop()
+		}
+		d.raw = slot.thread
 		e := d.transaction(req, rsp, &t.k, initial)
 		if e == errCRRStop {
 			break

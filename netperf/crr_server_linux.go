@@ -3,7 +3,6 @@ package netperf
 import (
 	"io"
 	"os"
-	"runtime"
 	"syscall"
 	"time"
 
@@ -24,16 +23,15 @@ import (
 func (t *serverTest) tcpCRR() error {
 	req := make([]byte, t.req.RequestSize)
 	rsp := fillBuffer(int(t.req.ResponseSize))
-	if !forcePoll && takeBlockSlot() {
-		defer blockSlots.Add(-1)
+	slot := enterLoop(true)
+	defer slot.leave()
+	if slot.thread {
 		lfd, err := t.detachListener()
 		if err != nil {
 			return err
 		}
 		defer unix.Close(lfd)
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		return t.crrLoop(lfd, true, req, rsp)
+		return t.crrLoop(lfd, slot, req, rsp)
 	}
 	rc, err := t.tcpLn.SyscallConn()
 	if err != nil {
@@ -43,7 +41,7 @@ func (t *serverTest) tcpCRR() error {
 	// after run), so its descriptor may be used outside Control.
 	lfd := -1
 	rc.Control(func(fd uintptr) { lfd = int(fd) })
-	return t.crrLoop(lfd, false, req, rsp)
+	return t.crrLoop(lfd, slot, req, rsp)
 }
 
 // detachListener takes the listening socket out of the netpoller: a
@@ -70,16 +68,23 @@ func (t *serverTest) detachListener() (int, error) {
 	return fd, nil
 }
 
-// crrLoop accepts and serves connections on the listening socket lfd,
-// blocking or not.
-func (t *serverTest) crrLoop(lfd int, block bool, req, rsp []byte) error {
-	wait, flags := t.crrWait, uintptr(unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK)
-	if block {
-		wait, flags = t.crrCheck, unix.SOCK_CLOEXEC
-	}
+// crrLoop accepts and serves connections on the listening socket lfd:
+// with blocking calls while the loop has a thread of its own (slot), with
+// non-blocking ones and poll(2) otherwise.
+func (t *serverTest) crrLoop(lfd int, slot *loopSlot, req, rsp []byte) error {
 	for t.units == 0 || int64(t.c.trans.Load()) < t.units {
 		if t.isAborted() {
 			return errAborted
+		}
+		if slot.crowded() {
+			slot.drop()
+			if err := unix.SetNonblock(lfd, true); err != nil {
+				return os.NewSyscallError("fcntl", err)
+			}
+		}
+		wait, flags := t.crrWait, uintptr(unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK)
+		if slot.thread {
+			wait, flags = t.crrCheck, unix.SOCK_CLOEXEC
 		}
 		// A non-blocking accept4 needs none of the runtime's syscall
 		// bookkeeping (see pingPong), and a blocking one has this

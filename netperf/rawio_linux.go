@@ -14,8 +14,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// A pingPong does the sends and receives of a request/response loop with
-// system calls of its own, in one of three ways (ioMode):
+// A pingPong does the sends and receives of a data loop (request/response
+// or stream) with system calls of its own, in one of three ways (ioMode):
 //
 //   - ioBlock, as netperf does: the goroutine's thread sleeps in the kernel
 //     until the peer's message arrives, two system calls per transaction and
@@ -26,16 +26,16 @@ import (
 //     wake-up per transaction. The calls bypass the runtime's syscall
 //     bookkeeping (entersyscall), which would hand the processor to another
 //     thread while this one sleeps, more wake-ups again. The loop keeps its
-//     processor instead, so a process has at most GOMAXPROCS-1 such loops
-//     at once (blockSlots), leaving a processor for everything else. The
-//     socket has receive and send timeouts (blockSlice); a signal, such as
-//     the runtime's preemption signal, interrupts a timed socket call
-//     (EINTR, never restarted), so that the garbage collector never waits
-//     on the loop; after a slice without news the loop checks its deadline
-//     and whether it was told to stop.
+//     processor and its thread instead, which only some loops of a process
+//     may do at a time (loopSlot). The socket has receive and send timeouts
+//     (blockSlice); a signal, such as the runtime's preemption signal,
+//     interrupts a timed socket call (EINTR, never restarted), so that the
+//     garbage collector never waits on the loop; after a slice without news
+//     the loop checks its deadline and whether it was told to stop.
 //   - ioPoll: non-blocking calls, waiting in the netpoller when the socket
 //     has nothing to give; any number of loops share the processors. Used
-//     when no block slot is free (many instances in one process).
+//     when the process runs more loops than it has processors (multi, a
+//     busy server), from the start or from the moment it gets crowded.
 //   - ioSpin (busy polling): non-blocking calls retried at once on the same
 //     thread until data arrives, trading a whole CPU for the wake-up
 //     latency.
@@ -43,6 +43,8 @@ type pingPong struct {
 	conn dataConn
 	rc   syscall.RawConn
 	mode ioMode
+	slot *loopSlot
+	swap func(dataConn)
 
 	// ioBlock: the detached descriptor, the loop's deadline (zero: none)
 	// and whether it must stop now.
@@ -83,20 +85,70 @@ func (m ioMode) String() string { return [...]string{"block", "poll", "spin"}[m]
 // or a stop within this long.
 const blockSlice = 20 * time.Millisecond
 
-// blockSlots counts the loops of this process blocking in the kernel; see
-// pingPong.
-var blockSlots atomic.Int32
+// A loopSlot is a data loop's place in this process. Every loop has one
+// while it runs; a loop is given a thread of its own (a block slot, its
+// goroutine locked to its OS thread) only while no more loops run than
+// there are processors (GOMAXPROCS), and at most GOMAXPROCS-1 at once, so
+// that a processor is always left for everything else. A blocked loop
+// keeps its processor; with more loops than processors the others would
+// queue for the rest, so a loop with a thread gives it up (drop) as soon
+// as the process gets crowded.
+type loopSlot struct {
+	maxProcs int
+	thread   bool
+	left     bool
+}
 
-// takeBlockSlot reserves a slot for a blocking loop, if one is free.
-func takeBlockSlot() bool {
+var (
+	activeLoops atomic.Int32 // loops running
+	blockSlots  atomic.Int32 // loops with a thread of their own
+)
+
+// enterLoop registers a loop of the calling goroutine; mayBlock asks for a
+// thread of its own.
+func enterLoop(mayBlock bool) *loopSlot {
+	s := &loopSlot{maxProcs: runtime.GOMAXPROCS(0)}
+	n := activeLoops.Add(1)
+	if mayBlock && !forcePoll && int(n) <= s.maxProcs && takeBlockSlot(s.maxProcs) {
+		s.thread = true
+		runtime.LockOSThread()
+	}
+	return s
+}
+
+// takeBlockSlot reserves a block slot, if one is free.
+func takeBlockSlot(maxProcs int) bool {
 	for {
 		n := blockSlots.Load()
-		if int(n) >= runtime.GOMAXPROCS(0)-1 {
+		if int(n) >= maxProcs-1 {
 			return false
 		}
 		if blockSlots.CompareAndSwap(n, n+1) {
 			return true
 		}
+	}
+}
+
+// crowded says that a loop with a thread of its own must give it up.
+func (s *loopSlot) crowded() bool {
+	return s.thread && int(activeLoops.Load()) > s.maxProcs
+}
+
+// drop gives up the thread, if the loop had one.
+func (s *loopSlot) drop() {
+	if s.thread {
+		s.thread = false
+		blockSlots.Add(-1)
+		runtime.UnlockOSThread()
+	}
+}
+
+// leave ends the loop's registration.
+func (s *loopSlot) leave() {
+	if !s.left {
+		s.left = true
+		s.drop()
+		activeLoops.Add(-1)
 	}
 }
 
@@ -106,6 +158,10 @@ type loopOpts struct {
 	noBlock bool        // never ioBlock: other loops share this process
 	until   time.Time   // the deadline of a blocking loop (zero: none)
 	stop    func() bool // whether a blocking loop must stop now
+	// swap, when set, is given the new connection of a blocking loop
+	// that gave up its thread and went on in the netpoller: the owner
+	// sets its deadline and aborts it from then on.
+	swap func(dataConn)
 }
 
 // newPingPong prepares c for a loop. The loop must end with close, and use
@@ -115,16 +171,16 @@ func newPingPong(c dataConn, o loopOpts) (*pingPong, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &pingPong{conn: c, rc: rc, mode: ioPoll, fd: -1, until: o.until, stop: o.stop}
+	p := &pingPong{conn: c, rc: rc, mode: ioPoll, fd: -1, until: o.until, stop: o.stop, swap: o.swap}
 	p.recvFn = func(fd uintptr) bool { p.recvfrom(fd, unix.MSG_DONTWAIT); return p.wouldWait() }
 	p.sendFn = func(fd uintptr) bool { p.sendto(fd, unix.MSG_DONTWAIT); return p.wouldWait() }
+	p.slot = enterLoop(!o.spin && !o.noBlock)
 	switch {
 	case o.spin:
 		p.mode = ioSpin
-	case o.noBlock || forcePoll:
-	case takeBlockSlot():
+	case p.slot.thread:
 		if err := p.detach(); err != nil {
-			blockSlots.Add(-1)
+			p.slot.leave()
 			return nil, err
 		}
 		p.mode = ioBlock
@@ -194,22 +250,57 @@ func setBlocking(fd int, on bool) error {
 // close ends the loop's use of the socket and returns the connection to go
 // on with: the same one, or after ioBlock a new one on the same socket.
 func (p *pingPong) close() (dataConn, error) {
+	defer p.slot.leave()
 	if p.mode != ioBlock {
 		return p.conn, nil
 	}
 	p.mode = ioPoll
-	defer blockSlots.Add(-1)
-	f := os.NewFile(uintptr(p.fd), "data")
-	defer f.Close()
-	if err := setBlocking(p.fd, false); err != nil {
-		return p.conn, err
-	}
-	c, err := net.FileConn(f) // a duplicate, registered with the netpoller
+	c, err := p.reattach()
 	if err != nil {
 		return p.conn, err
 	}
-	p.conn = c.(dataConn)
-	return p.conn, nil
+	p.conn = c
+	return c, nil
+}
+
+// reattach gives the detached socket back to the netpoller as a new
+// connection.
+func (p *pingPong) reattach() (dataConn, error) {
+	fd := p.fd
+	p.fd = -1
+	f := os.NewFile(uintptr(fd), "data")
+	defer f.Close()
+	if err := setBlocking(fd, false); err != nil {
+		return nil, err
+	}
+	c, err := net.FileConn(f) // a duplicate, registered with the netpoller
+	if err != nil {
+		return nil, err
+	}
+	return c.(dataConn), nil
+}
+
+// demote moves a blocking loop to the netpoller for the rest of its run:
+// the process got crowded (see loopSlot).
+func (p *pingPong) demote() error {
+	p.slot.drop()
+	p.mode = ioPoll
+	c, err := p.reattach()
+	if err != nil {
+		return err
+	}
+	rc, err := c.SyscallConn()
+	if err != nil {
+		c.Close()
+		return err
+	}
+	p.conn, p.rc = c, rc
+	if p.swap != nil {
+		p.swap(c)
+	} else if !p.until.IsZero() {
+		c.SetDeadline(p.until)
+	}
+	return nil
 }
 
 func (p *pingPong) recvfrom(fd uintptr, flags int) {
@@ -291,6 +382,11 @@ func (p *pingPong) call(read bool, name string, buf []byte) (int, error) {
 	p.buf = buf
 	defer func() { p.buf = nil }()
 	for {
+		if p.mode == ioBlock && p.slot.crowded() {
+			if err := p.demote(); err != nil {
+				return 0, err
+			}
+		}
 		var err error
 		switch {
 		case p.mode == ioBlock && read:
@@ -382,13 +478,14 @@ func (p *pingPong) writeAll(buf []byte, k *counters) error {
 	return nil
 }
 
-// lock keeps a blocking or spinning loop on one OS thread for its
-// duration, as netperf's loop is one process: a goroutine that moved from
-// thread to thread would have the kernel place it anew on every move, next
-// to the peer's CPU or away from it, and that placement alone can change a
-// loopback round trip several times over. The returned function undoes it.
+// lock keeps a spinning loop on one OS thread for its duration (a
+// blocking loop's slot does the same), as netperf's loop is one process: a
+// goroutine that moved from thread to thread would have the kernel place
+// it anew on every move, next to the peer's CPU or away from it, and that
+// placement alone can change a loopback round trip several times over.
+// The returned function undoes it.
 func (p *pingPong) lock() func() {
-	if p.mode == ioPoll {
+	if p.mode != ioSpin {
 		return func() {}
 	}
 	runtime.LockOSThread()

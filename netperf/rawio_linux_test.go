@@ -44,8 +44,8 @@ func needBlockSlot(t *testing.T) {
 	if runtime.GOMAXPROCS(0) < 2 {
 		t.Skip("GOMAXPROCS is 1: no loop blocks in the kernel")
 	}
-	if n := blockSlots.Load(); n != 0 {
-		t.Fatalf("%d block slots taken before the test", n)
+	if n, m := blockSlots.Load(), activeLoops.Load(); n != 0 || m != 0 {
+		t.Fatalf("%d block slots taken, %d loops active before the test", n, m)
 	}
 }
 
@@ -286,13 +286,18 @@ func TestPingPongBlockUDP(t *testing.T) {
 }
 
 // TestBlockSlots: a process blocks in the kernel in at most GOMAXPROCS-1
-// loops at once; the others wait in the netpoller.
+// loops at once, and only while no more loops run than processors: when
+// more start, a blocking loop moves to the netpoller at its next call,
+// hands its new connection to its owner, and goes on.
 func TestBlockSlots(t *testing.T) {
 	needBlockSlot(t)
+	procs := runtime.GOMAXPROCS(0)
 	var loops []*pingPong
-	for i := 0; i < runtime.GOMAXPROCS(0)+1; i++ {
-		a, _ := tcpPair(t)
-		p, err := newPingPong(a, loopOpts{})
+	var swapped dataConn
+	for i := 0; i < procs; i++ {
+		a, b := tcpPair(t)
+		go echo(b, 10)
+		p, err := newPingPong(a, loopOpts{swap: func(c dataConn) { swapped = c }})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -304,18 +309,57 @@ func TestBlockSlots(t *testing.T) {
 			blocking++
 		}
 	}
-	if want := runtime.GOMAXPROCS(0) - 1; blocking != want {
-		t.Errorf("%d loops block, want %d", blocking, want)
+	if blocking != procs-1 {
+		t.Errorf("%d of %d loops block, want %d", blocking, procs, procs-1)
 	}
-	for _, p := range loops {
+	first := loops[0]
+	if first.mode != ioBlock {
+		t.Fatalf("the first loop is in mode %v, want block", first.mode)
+	}
+	roundTrip := func(p *pingPong) {
+		t.Helper()
+		var k counters
+		msg := []byte("0123456789")
+		if err := p.writeAll(msg, &k); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.readFull(make([]byte, 10), &k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	roundTrip(first)
+	if first.mode != ioBlock || swapped != nil {
+		t.Fatalf("with %d loops on %d processors the first went to mode %v", procs, procs, first.mode)
+	}
+
+	// One loop more than processors: the blocking loop gives up its
+	// thread.
+	a, _ := tcpPair(t)
+	crowd, err := newPingPong(a, loopOpts{noBlock: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	roundTrip(first)
+	if first.mode != ioPoll {
+		t.Errorf("with %d loops on %d processors the first is in mode %v, want poll", procs+1, procs, first.mode)
+	}
+	if swapped == nil || swapped != first.conn {
+		t.Errorf("the owner was given %v, the loop uses %v", swapped, first.conn)
+	}
+	if n := blockSlots.Load(); n != 0 {
+		t.Errorf("%d block slots taken in a crowded process", n)
+	}
+	roundTrip(first)
+
+	for _, p := range append(loops, crowd) {
 		c, err := p.close()
 		if err != nil {
 			t.Fatal(err)
 		}
 		c.Close()
 	}
-	if n := blockSlots.Load(); n != 0 {
-		t.Errorf("%d block slots taken after every loop closed", n)
+	if n, m := blockSlots.Load(), activeLoops.Load(); n != 0 || m != 0 {
+		t.Errorf("%d block slots taken, %d loops active after every loop closed", n, m)
 	}
 }
 

@@ -584,7 +584,7 @@ func isPeerGone(err error) bool {
 // loopOpts are the ways the data loops may go: until the test's padded
 // timer, or an abort.
 func (t *serverTest) loopOpts() loopOpts {
-	return loopOpts{until: t.deadline, stop: t.isAborted}
+	return loopOpts{until: t.deadline, stop: t.isAborted, swap: t.setData}
 }
 
 // tcpData runs the data phase on the accepted connection c and returns
@@ -602,11 +602,14 @@ func (t *serverTest) tcpData(c *net.TCPConn) (*net.TCPConn, error) {
 	t.setData(c)
 	switch {
 	case t.req.Direction == dirXmit && (err == nil || isTimeout(err)):
-		// End of test: FIN to the client, then wait for its FIN so that
-		// the data it still has in flight is not reset.
-		c.CloseWrite()
+		// End of test as netserver ends it: the client ends on its own
+		// timer and closes first; wait for that, then close. A FIN from
+		// here first would reach netperf before its timer, which then
+		// pops while netperf is already finishing ("catcher: timer
+		// popped with times_up != 0").
 		c.SetReadDeadline(time.Now().Add(padTime))
 		drain(c)
+		c.CloseWrite()
 	case t.req.Direction != dirRecv && err == nil && t.units > 0:
 		drain(c) // RR: the count is done; wait for the client's FIN
 	}
@@ -654,10 +657,15 @@ func (t *serverTest) tcpRRLoop(p *pingPong) error {
 }
 
 // setData makes c the data connection that abort and close act on.
-func (t *serverTest) setData(c *net.TCPConn) {
+func (t *serverTest) setData(c dataConn) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.data = c
+	switch c := c.(type) {
+	case *net.TCPConn:
+		t.data = c
+	case *net.UDPConn:
+		t.udp = c
+	}
 	c.SetDeadline(t.deadline)
 	if t.aborted {
 		c.SetDeadline(time.Unix(1, 0))
@@ -674,12 +682,7 @@ func (t *serverTest) udpData() error {
 		}
 		return t.udpRRLoop(p)
 	})
-	t.mu.Lock()
-	t.udp = c
-	if t.aborted {
-		t.udp.SetDeadline(time.Unix(1, 0))
-	}
-	t.mu.Unlock()
+	t.setData(c)
 	return err
 }
 
