@@ -289,7 +289,7 @@ table() {
 	local pair med lo hi ok ratio range cmed=""
 	echo
 	echo "$1"
-	printf "  %-8s %12s %25s %6s %7s\n" pair median min-max ok "/C"
+	printf "  %-12s %12s %25s %6s %7s\n" pair median min-max ok "/C"
 	for pair in "${rowpairs[@]}"; do
 		read -r med lo hi < <(tr ' ' '\n' <<<"${vals[$pair]}" | grep . | stats)
 		ok=$(wc -w <<<"${vals[$pair]}")
@@ -300,7 +300,7 @@ table() {
 		fi
 		range="$lo-$hi"
 		[[ $med == "-" ]] && range="-"
-		printf "  %-8s %12s %25s %6s %7s\n" "$pair" "$med" "$range" "$ok/$runs" "$ratio"
+		printf "  %-12s %12s %25s %6s %7s\n" "$pair" "$med" "$range" "$ok/$runs" "$ratio"
 	done
 }
 

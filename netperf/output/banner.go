@@ -89,6 +89,9 @@ func Banner(w io.Writer, spec *result.Spec, o Options) error {
 	if strings.Contains(title, "REQUEST/RESPONSE") {
 		fmt.Fprintf(&b, " : first burst %d", spec.Burst)
 	}
+	if spec.CPUBind != nil || spec.RemoteCPUBind != nil {
+		b.WriteString(" : cpu bind") // netperf's -T
+	}
 	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())
 	return err

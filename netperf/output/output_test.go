@@ -215,6 +215,12 @@ func TestBanner(t *testing.T) {
 			want: "MIGRATED TCP REQUEST/RESPONSE TEST from 0.0.0.0 (0.0.0.0) port 0 AF_INET to 127.0.0.1 () port 0 AF_INET : nodelay : histogram : interval : demo : first burst 0\n",
 		},
 		{
+			name: "cpu_bind_remote_only",
+			spec: result.Spec{Test: "TCP_RR", Host: "127.0.0.1", RemoteCPUBind: new(1)},
+			opts: output.Options{Headers: true},
+			want: "MIGRATED TCP REQUEST/RESPONSE TEST from 0.0.0.0 (0.0.0.0) port 0 AF_INET to 127.0.0.1 () port 0 AF_INET : histogram : interval : demo : first burst 0 : cpu bind\n",
+		},
+		{
 			name: "ipv6_literal_without_family",
 			spec: result.Spec{Test: "UDP_STREAM", Host: "::1"},
 			opts: output.Options{Headers: true},
