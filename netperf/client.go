@@ -45,9 +45,9 @@ type Client struct {
 	Instance int
 	Host     string
 	// Shared says that other tests run in this process at the same time
-	// (multi): the request/response loops then wait for the peer in the
-	// runtime's netpoller rather than each on a thread of its own, so
-	// that all instances are served alike.
+	// (multi): the data loops then wait for the peer in the runtime's
+	// netpoller from the start rather than on a thread of their own (see
+	// pingPong), so that all instances are served alike.
 	Shared bool
 
 	// noLatency skips the latency histograms, for the benchmark that
