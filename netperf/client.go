@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -231,9 +232,11 @@ type clientTest struct {
 	sendSize int
 	recvSize int
 
-	mu          sync.Mutex
-	data        net.Conn // current data connection, for abort
-	interrupted bool
+	mu   sync.Mutex
+	data net.Conn // current data connection, for abort
+	// interrupted is set under mu (so that setData sees it) and read
+	// without it: a blocking data loop checks it before every call.
+	interrupted atomic.Bool
 
 	// ivLatency collects the round trips of the current interval; the
 	// sampler takes it at each tick. Only used when intervals are emitted.
@@ -494,26 +497,24 @@ func (t *clientTest) exchange(m *message, results bool) error {
 func (t *clientTest) abort() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.interrupted = true
+	t.interrupted.Store(true)
 	if t.data != nil {
 		t.data.SetDeadline(time.Unix(1, 0))
 	}
 }
 
 func (t *clientTest) isInterrupted() bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.interrupted
+	return t.interrupted.Load()
 }
 
 func (t *clientTest) setData(c net.Conn) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.data = c
-	if t.interrupted && c != nil {
+	if t.interrupted.Load() && c != nil {
 		c.SetDeadline(time.Unix(1, 0))
 	}
-	return !t.interrupted
+	return !t.interrupted.Load()
 }
 
 // endTime is when a timed test ends; zero for count-based tests.

@@ -30,8 +30,10 @@ import (
 //     may do at a time (loopSlot). The socket has receive and send timeouts
 //     (blockSlice); a signal, such as the runtime's preemption signal,
 //     interrupts a timed socket call (EINTR, never restarted), so that the
-//     garbage collector never waits on the loop; after a slice without news
-//     the loop checks its deadline and whether it was told to stop.
+//     garbage collector never waits on the loop. Before each call the loop
+//     checks whether it was told to stop (a call that makes progress
+//     returns no EINTR, and a stream may make progress until its end);
+//     after a slice without news it also checks its deadline.
 //   - ioPoll: non-blocking calls, waiting in the netpoller when the socket
 //     has nothing to give; any number of loops share the processors. Used
 //     when the process runs more loops than it has processors (multi, a
@@ -47,7 +49,7 @@ type pingPong struct {
 	swap func(dataConn)
 
 	// ioBlock: the detached descriptor, the loop's deadline (zero: none)
-	// and whether it must stop now.
+	// and whether it must stop now (cheap: asked before every call).
 	fd    int
 	until time.Time
 	stop  func() bool
@@ -157,7 +159,7 @@ type loopOpts struct {
 	spin    bool        // busy polling
 	noBlock bool        // never ioBlock: other loops share this process
 	until   time.Time   // the deadline of a blocking loop (zero: none)
-	stop    func() bool // whether a blocking loop must stop now
+	stop    func() bool // whether a blocking loop must stop now; asked before every call
 	// swap, when set, is given the new connection of a blocking loop
 	// that gave up its thread and went on in the netpoller: the owner
 	// sets its deadline and aborts it from then on.
@@ -387,6 +389,9 @@ func (p *pingPong) call(read bool, name string, buf []byte) (int, error) {
 				return 0, err
 			}
 		}
+		if p.mode == ioBlock && p.stop != nil && p.stop() {
+			return 0, errAborted
+		}
 		var err error
 		switch {
 		case p.mode == ioBlock && read:
@@ -410,9 +415,6 @@ func (p *pingPong) call(read bool, name string, buf []byte) (int, error) {
 			continue
 		}
 		// A slice without news, or a signal.
-		if p.stop != nil && p.stop() {
-			return 0, errAborted
-		}
 		if !p.until.IsZero() && !time.Now().Before(p.until) {
 			return 0, os.ErrDeadlineExceeded
 		}

@@ -437,3 +437,71 @@ func TestRRLoopModes(t *testing.T) {
 		})
 	}
 }
+
+// TestStreamInterruptBlocking: a stream makes progress on every call, so a
+// blocking loop never sees a timeout or EINTR; Ctrl-C on the client and the
+// server shutting down must still end it promptly.
+func TestStreamInterruptBlocking(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3)) // client and server both block
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		(&Server{}).Serve(ctx, ln)
+	}()
+	defer func() { cancel(); <-done }()
+	port := ln.Addr().(*net.TCPAddr).Port
+	for _, test := range []string{"TCP_STREAM", "TCP_MAERTS", "UDP_STREAM"} {
+		ictx, icancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		rec := (&Client{}).Run(ictx, &result.Spec{Test: test, Host: "127.0.0.1", Port: port, LengthSeconds: 30})
+		icancel()
+		if rec.Err == nil || rec.Err.Kind != result.ErrInterrupted || rec.BytesSent+rec.BytesRecv == 0 {
+			t.Fatalf("%s interrupted: %d+%d bytes, err %v", test, rec.BytesSent, rec.BytesRecv, rec.Err)
+		}
+		if rec.Elapsed > 2*time.Second {
+			t.Errorf("%s: the data phase went on for %v after Ctrl-C at 300ms", test, rec.Elapsed)
+		}
+		if late := time.Since(rec.Start) - rec.Elapsed; late > 2*time.Second {
+			t.Errorf("%s returned %v after its data phase ended", test, late)
+		}
+	}
+
+	// The server shuts down while a client streams into it and while it
+	// streams to a client.
+	for _, test := range []string{"TCP_STREAM", "TCP_MAERTS"} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sctx, scancel := context.WithCancel(context.Background())
+		sdone := make(chan struct{})
+		go func() {
+			defer close(sdone)
+			(&Server{}).Serve(sctx, ln)
+		}()
+		cdone := make(chan *result.Record, 1)
+		go func() {
+			cdone <- (&Client{}).Run(context.Background(), &result.Spec{Test: test, Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, LengthSeconds: 30})
+		}()
+		time.Sleep(300 * time.Millisecond)
+		stopped := time.Now()
+		scancel()
+		select {
+		case <-sdone:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: the server still runs 5 s after shutdown", test)
+		}
+		if took := time.Since(stopped); took > 2*time.Second {
+			t.Errorf("%s: the server took %v to shut down", test, took)
+		}
+		select {
+		case <-cdone:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%s: the client still runs 20 s after its server went away", test)
+		}
+	}
+}

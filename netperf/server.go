@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -287,11 +288,13 @@ type serverTest struct {
 	results    omniResults
 	measureCPU bool
 
-	tcpLn   *net.TCPListener
-	udp     *net.UDPConn
-	mu      sync.Mutex
-	data    net.Conn // current TCP data connection
-	aborted bool
+	tcpLn *net.TCPListener
+	udp   *net.UDPConn
+	mu    sync.Mutex
+	data  net.Conn // current TCP data connection
+	// aborted is set under mu (so that accept and setData see it) and
+	// read without it: a blocking data loop checks it before every call.
+	aborted atomic.Bool
 
 	deadline     time.Time // zero: count based, no timer
 	padded       bool      // deadline includes padTime
@@ -464,7 +467,7 @@ const maxUDPPayload = 65507
 func (t *serverTest) abort() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.aborted = true
+	t.aborted.Store(true)
 	past := time.Unix(1, 0)
 	if t.tcpLn != nil {
 		t.tcpLn.SetDeadline(past)
@@ -492,15 +495,13 @@ func (t *serverTest) close() {
 }
 
 func (t *serverTest) isAborted() bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.aborted
+	return t.aborted.Load()
 }
 
 // accept takes the next data connection before the deadline.
 func (t *serverTest) accept() (*net.TCPConn, error) {
 	t.mu.Lock()
-	if t.aborted {
+	if t.aborted.Load() {
 		t.mu.Unlock()
 		return nil, errAborted
 	}
@@ -517,7 +518,7 @@ func (t *serverTest) accept() (*net.TCPConn, error) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.aborted {
+	if t.aborted.Load() {
 		c.Close()
 		return nil, errAborted
 	}
@@ -667,7 +668,7 @@ func (t *serverTest) setData(c dataConn) {
 		t.udp = c
 	}
 	c.SetDeadline(t.deadline)
-	if t.aborted {
+	if t.aborted.Load() {
 		c.SetDeadline(time.Unix(1, 0))
 	}
 }
