@@ -4,7 +4,7 @@
 # Usage: bench/compare.sh [--nperf PATH] [--netperf PATH] [--netserver PATH]
 #                         [--iperf3 PATH] [--sockperf PATH]
 #                         [--runs N] [--length SECS] [--tests "T1 T2 ..."] [--cross]
-#                         [--instances N]
+#                         [--instances N] [--pin CPU,CPU]
 #
 # Pairs (client -> server), each server a separate process on its own port:
 #   C      stock netperf  -> stock netserver
@@ -30,6 +30,12 @@
 # total is the sum over the window where all instances ran, and a second
 # table gives nperf multi's peak resident memory.
 #
+# --pin L,R binds every client to CPU L and its server to CPU R (netperf's
+# -T L,R; iperf3 -A L,R; taskset for sockperf), not the --instances rows.
+# On loopback the kernel's placement of the two ends (same CPU or not)
+# changes a round trip several times over and varies from run to run;
+# pinning takes that out of the comparison.
+#
 # For each test the pairs run interleaved (C Go C Go ...) rather than one pair's
 # runs back to back, so slow drifts in machine load hit all pairs alike. Each
 # table shows median and min-max per pair, and the ratio of its median to C's.
@@ -39,7 +45,7 @@
 set -euo pipefail
 
 usage() {
-	sed -n '4,6p' "$0" | sed 's/^# //'
+	sed -n '4,7p' "$0" | sed 's/^# //'
 	exit "${1:-2}"
 }
 
@@ -53,6 +59,7 @@ length=5
 tests="TCP_STREAM TCP_MAERTS TCP_RR TCP_CRR UDP_STREAM UDP_RR"
 cross=0
 instances=0
+pin=""
 
 while (($#)); do
 	case "$1" in
@@ -66,6 +73,7 @@ while (($#)); do
 	--tests) tests=${2?"--tests needs a value"}; shift 2 ;;
 	--cross) cross=1; shift ;;
 	--instances) instances=${2?"--instances needs a value"}; shift 2 ;;
+	--pin) pin=${2?"--pin needs a value"}; shift 2 ;;
 	-h | --help) usage 0 ;;
 	*) echo "compare.sh: unknown argument: $1" >&2; usage ;;
 	esac
@@ -73,6 +81,15 @@ done
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: --runs must be a positive integer" >&2; exit 2; }
 [[ $length =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: --length must be a positive integer" >&2; exit 2; }
 [[ $instances =~ ^[0-9]+$ ]] || { echo "compare.sh: --instances must be a number" >&2; exit 2; }
+[[ -z $pin || $pin =~ ^[0-9]+,[0-9]+$ ]] || { echo "compare.sh: --pin must be CPU,CPU (for example 0,1)" >&2; exit 2; }
+# netperf-style and iperf3 affinity flags, and the sockperf wrappers.
+pin_np=() pin_iperf3=() pin_client=() pin_server=()
+if [[ -n $pin ]]; then
+	pin_np=(-T "$pin")
+	pin_iperf3=(-A "$pin")
+	pin_client=(taskset -c "${pin%,*}")
+	pin_server=(taskset -c "${pin#*,}")
+fi
 
 for test in $tests; do
 	case $test in
@@ -186,7 +203,7 @@ if ((have_iperf3)) && [[ " $tests " =~ _STREAM ]]; then
 	iperf3port=$server_port
 fi
 if ((have_sockperf)) && [[ " $tests " == *" UDP_RR "* ]]; then
-	start_server_udp "$sockperf" server -i 127.0.0.1 -p PORT
+	start_server_udp "${pin_server[@]}" "$sockperf" server -i 127.0.0.1 -p PORT
 	sockperfport=$server_port
 fi
 
@@ -220,13 +237,13 @@ measure_other() {
 		local udp=()
 		[[ $test == UDP_STREAM ]] && udp=(-u -b 0 -l 65507)
 		out=$(timeout $((2 * length + 30)) "$iperf3" -c 127.0.0.1 -p "$iperf3port" -t "$length" \
-			-f m "${udp[@]}" 2>"$tmp/err" |
+			-f m "${udp[@]}" "${pin_iperf3[@]}" 2>"$tmp/err" |
 			awk '/receiver/ { for (i = 2; i <= NF; i++) if ($i == "Mbits/sec") print $(i - 1) }') || true
 		;;
 	sockperf)
 		# Round trips per second over sockperf's own measured window,
 		# and its median round trip.
-		out=$(timeout $((2 * length + 30)) "$sockperf" ping-pong -i 127.0.0.1 -p "$sockperfport" \
+		out=$(timeout $((2 * length + 30)) "${pin_client[@]}" "$sockperf" ping-pong -i 127.0.0.1 -p "$sockperfport" \
 			-t "$length" -m 14 --full-rtt 2>&1 |
 			awk '/Valid Duration/ { for (i = 1; i <= NF; i++) {
 					if ($i ~ /^RunTime=/) { sub(/RunTime=/, "", $i); t = $i }
@@ -253,7 +270,7 @@ measure() {
 	else
 		# shellcheck disable=SC2086 # client is "prog" or "prog run": split on purpose
 		out=$(timeout $((2 * length + 30)) ${client[$pair]} -H 127.0.0.1 -p "${port[$pair]}" \
-			-t "$test" -l "$length" -P 0 -v "$verbose" "${sel[@]}" 2>"$tmp/err") || true
+			-t "$test" -l "$length" -P 0 -v "$verbose" "${pin_np[@]}" "${sel[@]}" 2>"$tmp/err") || true
 		if [[ $test == UDP_STREAM ]]; then
 			out=$(awk 'NF { if (++n == 2) print $NF }' <<<"$out")
 		elif ((${#sel[@]})); then
@@ -310,6 +327,7 @@ echo "netserver: ${netserver:-none}"
 echo "iperf3:    $( ((have_iperf3)) && echo "$iperf3" || echo none)"
 echo "sockperf:  $( ((have_sockperf)) && echo "$sockperf" || echo none)"
 echo "pairs: ${pairs[*]}; $runs runs x ${length}s each, interleaved"
+[[ -n $pin ]] && echo "pinned: clients on CPU ${pin%,*}, servers on CPU ${pin#*,}"
 
 for test in $tests; do
 	case $test in
