@@ -158,6 +158,8 @@ func (c *Client) run(ctx context.Context, spec *result.Spec, rec *result.Record)
 		return kindErr(result.ErrControlConnect, "cannot reach a netserver on %s port %d: %v", spec.Host, port, causeOf(err))
 	}
 	defer ctrl.Close()
+	serverHere, unregister := registerClient(ctrl)
+	defer unregister()
 	if c.Connected != nil {
 		c.Connected()
 	}
@@ -174,9 +176,9 @@ func (c *Client) run(ctx context.Context, spec *result.Spec, rec *result.Record)
 	}
 
 	if spec.IterationsMax > 1 {
-		err = c.runConfidence(ctx, spec, sh, rec, ctrl, addr, local)
+		err = c.runConfidence(ctx, spec, sh, rec, ctrl, addr, local, serverHere)
 	} else {
-		t := &clientTest{c: c, spec: spec, sh: sh, rec: rec, ctrl: ctrl, server: addr, local: local}
+		t := &clientTest{c: c, spec: spec, sh: sh, rec: rec, ctrl: ctrl, server: addr, local: local, serverHere: serverHere}
 		err = t.run(ctx)
 	}
 	// Close the control connection the way netperf does: half-close and
@@ -221,6 +223,8 @@ type clientTest struct {
 	ctrl   net.Conn
 	server netip.Addr
 	local  netip.Addr
+	// serverHere turns true when the server runs in this process.
+	serverHere *atomic.Bool
 
 	dataPort uint32 // ask for this data port: netperf repeats the last one in confidence runs
 	seqBase  int    // first interval number: confidence iterations continue the count
@@ -616,11 +620,18 @@ func (t *clientTest) runTCP(ctx context.Context, opts sockOpts, local, server ne
 	return start, end, nil
 }
 
+// shared says that the data loop must wait in the netpoller: other tests
+// run in this process (Client.Shared), or the server does (see
+// inprocess.go).
+func (t *clientTest) shared() bool {
+	return t.c.Shared || t.serverHere.Load()
+}
+
 // loopOpts are the ways the data loops may go; busy polling is for the
 // request/response tests.
 func (t *clientTest) loopOpts(until time.Time) loopOpts {
 	return loopOpts{
-		spin: t.spec.BusyPoll && t.sh.rr, noBlock: t.c.Shared, until: until, stop: t.isInterrupted,
+		spin: t.spec.BusyPoll && t.sh.rr, noBlock: t.shared(), until: until, stop: t.isInterrupted,
 		swap: func(c dataConn) {
 			if !until.IsZero() {
 				c.SetDeadline(until)
@@ -692,7 +703,7 @@ func (t *clientTest) tcpCRR(d *crrDialer, initial *[2]int) (start, end time.Time
 	rsp := make([]byte, t.recvSize)
 	t.latency = stats.NewHistogram()
 	limit := uint64(t.spec.LengthUnits)
-	slot := enterLoop(!t.c.Shared)
+	slot := enterLoop(!t.shared())
 	defer slot.leave()
 	sampler := t.startSampler()
 	start = time.Now()

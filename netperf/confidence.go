@@ -5,6 +5,7 @@ import (
 	"math"
 	"net"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"nperf/result"
@@ -55,7 +56,7 @@ func confidenceWidth(level int, x []float64) float64 {
 // -i/-I does, until the result (and measured CPU) is known to within the
 // requested width or the iterations run out. The Final record sums the
 // iterations' counts and times; Confidence holds each iteration's result.
-func (c *Client) runConfidence(ctx context.Context, spec *result.Spec, sh shape, rec *result.Record, ctrl net.Conn, addr, local netip.Addr) error {
+func (c *Client) runConfidence(ctx context.Context, spec *result.Spec, sh shape, rec *result.Record, ctrl net.Conn, addr, local netip.Addr, serverHere *atomic.Bool) error {
 	conf := &result.Confidence{LevelPercent: spec.ConfidenceLevel, WantWidthPercent: spec.ConfidenceWidthPercent}
 	rec.Confidence = conf
 	var lcpu, rcpu []float64
@@ -64,7 +65,7 @@ func (c *Client) runConfidence(ctx context.Context, spec *result.Spec, sh shape,
 	seq := 0
 	for it := 1; ; it++ {
 		iter := &result.Record{Run: rec.Run, Test: rec.Test, Instance: rec.Instance, Host: rec.Host, Peer: rec.Peer, Final: true, Start: time.Now(), Spec: spec}
-		t := &clientTest{c: c, spec: spec, sh: sh, rec: iter, ctrl: ctrl, server: addr, local: local, dataPort: port, seqBase: seq}
+		t := &clientTest{c: c, spec: spec, sh: sh, rec: iter, ctrl: ctrl, server: addr, local: local, serverHere: serverHere, dataPort: port, seqBase: seq}
 		err := t.run(ctx)
 		if it == 1 {
 			rec.Start = iter.Start

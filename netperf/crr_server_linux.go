@@ -23,7 +23,7 @@ import (
 func (t *serverTest) tcpCRR() error {
 	req := make([]byte, t.req.RequestSize)
 	rsp := fillBuffer(int(t.req.ResponseSize))
-	slot := enterLoop(true)
+	slot := enterLoop(!t.clientHere)
 	defer slot.leave()
 	if slot.thread {
 		lfd, err := t.detachListener()

@@ -383,6 +383,8 @@ func TestRRLoopModes(t *testing.T) {
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(mode.gomaxprocs))
 			defer func(old bool) { forcePoll = old }(forcePoll)
 			forcePoll = mode.poll
+			defer func(old bool) { pollInProcess = old }(pollInProcess)
+			pollInProcess = false // the server stands for one in a process of its own
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
 				t.Fatal(err)
@@ -443,6 +445,8 @@ func TestRRLoopModes(t *testing.T) {
 // server shutting down must still end it promptly.
 func TestStreamInterruptBlocking(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3)) // client and server both block
+	defer func(old bool) { pollInProcess = old }(pollInProcess)
+	pollInProcess = false
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -503,5 +507,65 @@ func TestStreamInterruptBlocking(t *testing.T) {
 		case <-time.After(20 * time.Second):
 			t.Fatalf("%s: the client still runs 20 s after its server went away", test)
 		}
+	}
+}
+
+// TestInProcessPolls: with client and server in one process, both ends'
+// loops wait in the netpoller (no loop takes a thread of its own), even
+// where there would be processors enough for both to block; with the
+// detection off, they block.
+func TestInProcessPolls(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
+	for _, detect := range []bool{true, false} {
+		func() {
+			defer func(old bool) { pollInProcess = old }(pollInProcess)
+			pollInProcess = detect
+			ln, err := Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				(&Server{}).Serve(ctx, ln)
+			}()
+			defer func() { cancel(); <-done }()
+			for _, test := range []string{"TCP_RR", "TCP_STREAM", "TCP_CRR", "UDP_RR"} {
+				var most atomic.Int32
+				stop := make(chan struct{})
+				watched := make(chan struct{})
+				go func() {
+					defer close(watched)
+					for {
+						select {
+						case <-stop:
+							return
+						case <-time.After(time.Millisecond):
+						}
+						if n := blockSlots.Load(); n > most.Load() {
+							most.Store(n)
+						}
+					}
+				}()
+				spec := &result.Spec{Test: test, Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, LengthSeconds: 1}
+				if test == "TCP_CRR" {
+					// A timed CRR server waits 4 s past the end.
+					spec.LengthSeconds, spec.LengthUnits = 0, 3000
+				}
+				rec := (&Client{}).Run(context.Background(), spec)
+				close(stop)
+				<-watched
+				if rec.Err != nil {
+					t.Fatalf("%s: %v", test, rec.Err)
+				}
+				switch n := most.Load(); {
+				case detect && n != 0:
+					t.Errorf("%s in one process: %d loops blocked on threads of their own, want none", test, n)
+				case !detect && n == 0:
+					t.Errorf("%s with the detection off: no loop blocked; the test cannot tell the modes apart", test)
+				}
+			}
+		}()
 	}
 }

@@ -287,6 +287,8 @@ type serverTest struct {
 	resp       omniResponse
 	results    omniResults
 	measureCPU bool
+	// clientHere: the client runs in this process (see inprocess.go).
+	clientHere bool
 
 	tcpLn *net.TCPListener
 	udp   *net.UDPConn
@@ -304,7 +306,7 @@ type serverTest struct {
 }
 
 func (s *Server) setup(ctrl net.Conn, req *omniRequest) (*serverTest, error) {
-	t := &serverTest{req: req, measureCPU: req.Flags&flagMeasureCPU != 0}
+	t := &serverTest{req: req, measureCPU: req.Flags&flagMeasureCPU != 0, clientHere: clientInProcess(ctrl)}
 	for _, v := range []int32{req.SendSize, req.ReceiveSize, req.RequestSize, req.ResponseSize} {
 		if v > maxMessageBytes {
 			return nil, fail(syscall.EINVAL, "message size %d above the %d limit", v, maxMessageBytes)
@@ -585,7 +587,7 @@ func isPeerGone(err error) bool {
 // loopOpts are the ways the data loops may go: until the test's padded
 // timer, or an abort.
 func (t *serverTest) loopOpts() loopOpts {
-	return loopOpts{until: t.deadline, stop: t.isAborted, swap: t.setData}
+	return loopOpts{noBlock: t.clientHere, until: t.deadline, stop: t.isAborted, swap: t.setData}
 }
 
 // tcpData runs the data phase on the accepted connection c and returns
