@@ -15,10 +15,11 @@ import (
 // than two blocking threads waking each other across CPUs, and streams no
 // slower.
 //
-// The client registers its control connection's local address for as long
-// as the test runs; the server, accepting a control connection, looks its
-// remote address up and, finding it, marks both ends.
-var inProcessClients sync.Map // local address of a control connection -> *atomic.Bool
+// The client registers its control connection's addresses for as long as
+// the test runs; the server, accepting a control connection, looks them up
+// and, finding them, marks both ends. Both addresses, since Linux gives one
+// local port to several connections to different servers.
+var inProcessClients sync.Map // "client address>server address" -> *atomic.Bool
 
 // pollInProcess is false only in tests that run the blocking loops with
 // both ends in the test process.
@@ -29,7 +30,7 @@ var pollInProcess = true
 // unregister must be called when the test ends.
 func registerClient(ctrl net.Conn) (flag *atomic.Bool, unregister func()) {
 	flag = new(atomic.Bool)
-	key := ctrl.LocalAddr().String()
+	key := ctrl.LocalAddr().String() + ">" + ctrl.RemoteAddr().String()
 	inProcessClients.Store(key, flag)
 	return flag, func() { inProcessClients.CompareAndDelete(key, flag) }
 }
@@ -40,7 +41,7 @@ func clientInProcess(ctrl net.Conn) bool {
 	if !pollInProcess {
 		return false
 	}
-	v, ok := inProcessClients.Load(ctrl.RemoteAddr().String())
+	v, ok := inProcessClients.Load(ctrl.RemoteAddr().String() + ">" + ctrl.LocalAddr().String())
 	if !ok {
 		return false
 	}
