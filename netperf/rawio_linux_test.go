@@ -385,18 +385,7 @@ func TestRRLoopModes(t *testing.T) {
 			forcePoll = mode.poll
 			defer func(old bool) { pollInProcess = old }(pollInProcess)
 			pollInProcess = false // the server stands for one in a process of its own
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				(&Server{}).Serve(ctx, ln)
-			}()
-			defer func() { cancel(); <-done }()
-			port := ln.Addr().(*net.TCPAddr).Port
+			port, stopServer := startServer(t)
 			for _, test := range []string{"TCP_RR", "UDP_RR", "TCP_CRR"} {
 				c := &Client{Shared: mode.shared}
 				rec := c.Run(context.Background(), &result.Spec{Test: test, Host: "127.0.0.1", Port: port, LengthUnits: 300})
@@ -427,8 +416,7 @@ func TestRRLoopModes(t *testing.T) {
 			}
 			// The server's loops end with their sessions and give
 			// their slots back.
-			cancel()
-			<-done
+			stopServer()
 			deadline := time.Now().Add(5 * time.Second)
 			for blockSlots.Load() != 0 && time.Now().Before(deadline) {
 				time.Sleep(10 * time.Millisecond)
@@ -447,18 +435,7 @@ func TestStreamInterruptBlocking(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3)) // client and server both block
 	defer func(old bool) { pollInProcess = old }(pollInProcess)
 	pollInProcess = false
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		(&Server{}).Serve(ctx, ln)
-	}()
-	defer func() { cancel(); <-done }()
-	port := ln.Addr().(*net.TCPAddr).Port
+	port, _ := startServer(t)
 	for _, test := range []string{"TCP_STREAM", "TCP_MAERTS", "UDP_STREAM"} {
 		ictx, icancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 		rec := (&Client{}).Run(ictx, &result.Spec{Test: test, Host: "127.0.0.1", Port: port, LengthSeconds: 30})
@@ -477,23 +454,18 @@ func TestStreamInterruptBlocking(t *testing.T) {
 	// The server shuts down while a client streams into it and while it
 	// streams to a client.
 	for _, test := range []string{"TCP_STREAM", "TCP_MAERTS"} {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		sctx, scancel := context.WithCancel(context.Background())
-		sdone := make(chan struct{})
-		go func() {
-			defer close(sdone)
-			(&Server{}).Serve(sctx, ln)
-		}()
+		port, stopServer := startServer(t)
 		cdone := make(chan *result.Record, 1)
 		go func() {
-			cdone <- (&Client{}).Run(context.Background(), &result.Spec{Test: test, Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, LengthSeconds: 30})
+			cdone <- (&Client{}).Run(context.Background(), &result.Spec{Test: test, Host: "127.0.0.1", Port: port, LengthSeconds: 30})
 		}()
 		time.Sleep(300 * time.Millisecond)
 		stopped := time.Now()
-		scancel()
+		sdone := make(chan struct{})
+		go func() {
+			defer close(sdone)
+			stopServer()
+		}()
 		select {
 		case <-sdone:
 		case <-time.After(5 * time.Second):
@@ -520,17 +492,8 @@ func TestInProcessPolls(t *testing.T) {
 		func() {
 			defer func(old bool) { pollInProcess = old }(pollInProcess)
 			pollInProcess = detect
-			ln, err := Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				(&Server{}).Serve(ctx, ln)
-			}()
-			defer func() { cancel(); <-done }()
+			port, stopServer := startServer(t)
+			defer stopServer()
 			for _, test := range []string{"TCP_RR", "TCP_STREAM", "TCP_CRR", "UDP_RR"} {
 				var most atomic.Int32
 				stop := make(chan struct{})
@@ -548,7 +511,7 @@ func TestInProcessPolls(t *testing.T) {
 						}
 					}
 				}()
-				spec := &result.Spec{Test: test, Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, LengthSeconds: 1}
+				spec := &result.Spec{Test: test, Host: "127.0.0.1", Port: port, LengthSeconds: 1}
 				if test == "TCP_CRR" {
 					// A timed CRR server waits 4 s past the end.
 					spec.LengthSeconds, spec.LengthUnits = 0, 3000

@@ -72,35 +72,14 @@ func benchServer(b *testing.B) (string, int) {
 		}
 		return host, port
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		(&Server{}).Serve(ctx, ln)
-	}()
-	b.Cleanup(func() { cancel(); <-done })
-	return "127.0.0.1", ln.Addr().(*net.TCPAddr).Port
+	port, _ := startServer(b)
+	return "127.0.0.1", port
 }
 
 // TestBusyPollRR checks that busy polling runs the same transactions and
 // ends at its deadline.
 func TestBusyPollRR(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		(&Server{}).Serve(ctx, ln)
-	}()
-	defer func() { cancel(); <-done }()
-	port := ln.Addr().(*net.TCPAddr).Port
+	port, _ := startServer(t)
 	for _, test := range []string{"TCP_RR", "UDP_RR"} {
 		t.Run(test, func(t *testing.T) {
 			c := &Client{}
