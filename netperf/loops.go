@@ -33,8 +33,10 @@ func fillBuffer(n int) []byte {
 // whole buffer, as a blocking send(2) is; a send blocked past until ends at
 // the loop's deadline.
 func sendStream(p *pingPong, buf []byte, k *counters, limit uint64, until time.Time) error {
+	due := startDeadline(until)
+	defer due.stop()
 	for {
-		if !until.IsZero() && !time.Now().Before(until) {
+		if due.passed() {
 			return nil
 		}
 		if limit > 0 {
@@ -58,8 +60,10 @@ func sendStream(p *pingPong, buf []byte, k *counters, limit uint64, until time.T
 // recvStream receives until EOF (returned as io.EOF), an error, the clock
 // passing until (if not zero), or limit bytes.
 func recvStream(p *pingPong, buf []byte, k *counters, limit uint64, until time.Time) error {
+	due := startDeadline(until)
+	defer due.stop()
 	for {
-		if !until.IsZero() && !time.Now().Before(until) {
+		if due.passed() {
 			return nil
 		}
 		n, err := p.recv(buf)
@@ -74,6 +78,33 @@ func recvStream(p *pingPong, buf []byte, k *counters, limit uint64, until time.T
 		if limit > 0 && k.recv.Load() >= limit {
 			return nil
 		}
+	}
+}
+
+// A deadline tells a stream loop that its time is up. A timer sets it, so
+// that the loop, which asks before every call, reads a flag instead of the
+// clock: at 16 KB a call, reading the clock was about 1% of a loopback
+// sender's time. A nil deadline (no time limit) never passes.
+type deadline struct {
+	done  atomic.Bool
+	timer *time.Timer
+}
+
+// startDeadline starts the timer for until; nil when until is zero.
+func startDeadline(until time.Time) *deadline {
+	if until.IsZero() {
+		return nil
+	}
+	d := &deadline{}
+	d.timer = time.AfterFunc(time.Until(until), func() { d.done.Store(true) })
+	return d
+}
+
+func (d *deadline) passed() bool { return d != nil && d.done.Load() }
+
+func (d *deadline) stop() {
+	if d != nil {
+		d.timer.Stop()
 	}
 }
 

@@ -194,8 +194,11 @@ func runCmd(ctx context.Context, stdio Stdio, args []string) int {
 		// netperf prints its banner above omni output too (not with -P 0).
 		client.Connected = func() { output.Banner(stdio.Out, &spec, opts) }
 	}
-	if spec.CPUBind != nil && engine == nil { // an external netperf is pinned by the engine
-		if err := netperf.BindThread(*spec.CPUBind); err != nil {
+	// netperf -T pins the whole netperf process; this process runs one
+	// test, so it does the same (an external netperf is pinned by the
+	// engine).
+	if spec.CPUBind != nil && engine == nil {
+		if err := netperf.BindProcess(*spec.CPUBind); err != nil {
 			errorf(stdio.Err, "option -T: cannot bind to CPU %d: %v", *spec.CPUBind, err)
 			return exitFailed
 		}
