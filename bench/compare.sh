@@ -37,8 +37,12 @@
 # pinning takes that out of the comparison.
 #
 # For each test the pairs run interleaved (C Go C Go ...) rather than one pair's
-# runs back to back, so slow drifts in machine load hit all pairs alike. Each
-# table shows median and min-max per pair, and the ratio of its median to C's.
+# runs back to back, so slow drifts in machine load hit all pairs alike, and
+# each round starts one pair later than the last (C Go Go->C, Go Go->C C, ...)
+# so that no pair always runs first. Each table shows median and min-max per
+# pair, the ratio of its median to C's (/C), and the median of its per-round
+# ratios to the C run of the same round (round/C): the second follows load
+# drifts that span rounds less than the first.
 #
 # Without --nperf, nperf is built from this repo into a temp dir. Without
 # netperf/netserver (on PATH or given), only the pairs that can run are run.
@@ -300,24 +304,35 @@ stats() {
 }
 
 # table TITLE ARRAY: print per pair of the run the median, min-max, number
-# of good runs and ratio of the median to C's, from ARRAY[pair] = "v1 v2 ...".
+# of good runs, ratio of the median to C's and median of the per-round
+# ratios to C, from ARRAY[pair|round] = value (missing: the run failed).
 table() {
 	local -n vals=$2
-	local pair med lo hi ok ratio range cmed=""
+	local pair med lo hi ok ratio paired range cmed="" r v all ratios
 	echo
 	echo "$1"
-	printf "  %-12s %12s %25s %6s %7s\n" pair median min-max ok "/C"
+	printf "  %-12s %12s %25s %6s %7s %8s\n" pair median min-max ok "/C" "round/C"
 	for pair in "${rowpairs[@]}"; do
-		read -r med lo hi < <(tr ' ' '\n' <<<"${vals[$pair]}" | grep . | stats)
-		ok=$(wc -w <<<"${vals[$pair]}")
+		all="" ratios=""
+		for ((r = 1; r <= runs; r++)); do
+			v=${vals[$pair|$r]:-}
+			[[ -n $v ]] || continue
+			all+="$v "
+			if [[ -n ${vals[C|$r]:-} ]]; then
+				ratios+=$(awk -v a="$v" -v b="${vals[C|$r]}" 'BEGIN { if (b > 0) printf "%.6f ", a / b }')
+			fi
+		done
+		read -r med lo hi < <(tr ' ' '\n' <<<"$all" | grep . | stats)
+		ok=$(wc -w <<<"$all")
 		[[ $pair == C ]] && cmed=$med
 		ratio="-"
 		if [[ -n $cmed && $cmed != "-" && $med != "-" ]]; then
 			ratio=$(awk -v a="$med" -v b="$cmed" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
 		fi
+		paired=$(tr ' ' '\n' <<<"$ratios" | grep . | stats | awk '$1 != "-" { printf "%.2f", $1; exit } { print "-" }')
 		range="$lo-$hi"
 		[[ $med == "-" ]] && range="-"
-		printf "  %-12s %12s %25s %6s %7s\n" "$pair" "$med" "$range" "$ok/$runs" "$ratio"
+		printf "  %-12s %12s %25s %6s %7s %8s\n" "$pair" "$med" "$range" "$ok/$runs" "$ratio" "$paired"
 	done
 }
 
@@ -338,10 +353,12 @@ for test in $tests; do
 	mapfile -t extra < <(extra_pairs "$test")
 	rowpairs=("${pairs[@]}" "${extra[@]}")
 	for ((r = 1; r <= runs; r++)); do
-		for pair in "${rowpairs[@]}"; do
+		n=${#rowpairs[@]}
+		for ((k = 0; k < n; k++)); do
+			pair=${rowpairs[$(((r - 1 + k) % n))]}
 			read -r rate lat < <(measure "$pair" "$test"; echo)
-			results[$pair]+="${rate:-} "
-			lats[$pair]+="${lat:-} "
+			[[ -n ${rate:-} ]] && results[$pair|$r]=$rate
+			[[ -n ${lat:-} ]] && lats[$pair|$r]=$lat
 		done
 	done
 
@@ -376,17 +393,21 @@ if ((instances > 0)); then
 	rowpairs+=("nperf multi")
 	declare -A results=() rss=()
 	for ((r = 1; r <= runs; r++)); do
-		for pair in "${rowpairs[@]}"; do
+		n=${#rowpairs[@]}
+		for ((k = 0; k < n; k++)); do
+			pair=${rowpairs[$(((r - 1 + k) % n))]}
 			read -r rate mib < <(measure_multi "$pair"; echo)
-			results[$pair]+="${rate:-} "
-			rss[$pair]+="${mib:-} "
+			[[ -n ${rate:-} ]] && results[$pair|$r]=$rate
+			[[ -n ${mib:-} ]] && rss[$pair|$r]=$mib
 		done
 	done
-	# The ratio column compares with the first row: rename it C for table.
+	# The ratio columns compare with the first row: rename it C for table.
 	if ((have_netperf)); then
 		rowpairs[0]=C
-		results[C]=${results["netperf x$instances"]}
-		rss[C]=""
+		for ((r = 1; r <= runs; r++)); do
+			v=${results["netperf x$instances|$r"]:-}
+			[[ -n $v ]] && results[C|$r]=$v
+		done
 	fi
 	table "TCP_RR x $instances instances at once (trans/s, sum over the common window; C = $instances netperf processes; $runs runs x ${length}s)" results
 	rowpairs=("nperf multi")
