@@ -329,7 +329,7 @@ table() {
 		if [[ -n $cmed && $cmed != "-" && $med != "-" ]]; then
 			ratio=$(awk -v a="$med" -v b="$cmed" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
 		fi
-		paired=$(tr ' ' '\n' <<<"$ratios" | grep . | stats | awk '$1 != "-" { printf "%.2f", $1; exit } { print "-" }')
+		paired=$(tr ' ' '\n' <<<"$ratios" | { grep . || true; } | stats | awk '$1 != "-" { printf "%.2f", $1; exit } { print "-" }')
 		range="$lo-$hi"
 		[[ $med == "-" ]] && range="-"
 		printf "  %-12s %12s %25s %6s %7s %8s\n" "$pair" "$med" "$range" "$ok/$runs" "$ratio" "$paired"
