@@ -38,12 +38,7 @@ func BindProcess(cpu int) error {
 	}
 	var set unix.CPUSet
 	set.Set(cpu)
-	return setThreads(&set, unix.Gettid())
-}
-
-// setThreads sets the CPUs of every thread of the process but skip.
-func setThreads(set *unix.CPUSet, skip int) error {
-	done := map[int]bool{skip: true}
+	done := map[int]bool{unix.Gettid(): true}
 	for pass := 0; pass < 2; pass++ {
 		tasks, err := os.ReadDir("/proc/self/task")
 		if err != nil {
@@ -55,62 +50,11 @@ func setThreads(set *unix.CPUSet, skip int) error {
 				continue
 			}
 			// A thread may exit under us (ESRCH): nothing left to pin.
-			if err := unix.SchedSetaffinity(tid, set); err != nil && err != unix.ESRCH {
+			if err := unix.SchedSetaffinity(tid, &set); err != nil && err != unix.ESRCH {
 				return err
 			}
 			done[tid] = true
 		}
 	}
 	return nil
-}
-
-// A serverPin is nperf server's answer to netperf -T ,N. netserver runs
-// each test in a process of its own and pins that process to CPU N; nperf
-// server pins the session's thread, and all its other threads too while
-// that session is its only one, for the reason BindProcess gives. When
-// another session begins, the other threads get their CPUs back, so that
-// no other test is held to that CPU. The Server's mu guards it.
-type serverPin struct {
-	owner int         // thread of the session that pinned the process; 0: none
-	orig  unix.CPUSet // the process's CPUs before
-}
-
-// bindSession pins the calling session's thread to cpu, and the whole
-// process when alone says that no other session runs. The returned
-// function, called when the session ends, gives the process back its CPUs.
-func (s *Server) bindSession(cpu int, alone func() bool) (release func(), err error) {
-	var orig unix.CPUSet // the CPUs of a thread before it is pinned
-	origErr := unix.SchedGetaffinity(0, &orig)
-	if err := bindThread(cpu); err != nil {
-		return func() {}, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.pin.owner != 0 || origErr != nil || !alone() {
-		return func() {}, nil // only the thread is pinned
-	}
-	s.pin.orig = orig
-	var set unix.CPUSet
-	set.Set(cpu)
-	me := unix.Gettid()
-	s.pin.owner = me
-	if err := setThreads(&set, me); err != nil {
-		s.unpinLocked()
-		return func() {}, err
-	}
-	return func() {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if s.pin.owner == me {
-			s.unpinLocked()
-		}
-	}, nil
-}
-
-// unpinLocked gives every thread but the owner's its CPUs back.
-func (s *Server) unpinLocked() {
-	if s.pin.owner != 0 {
-		setThreads(&s.pin.orig, s.pin.owner)
-		s.pin.owner = 0
-	}
 }
