@@ -789,8 +789,10 @@ func (t *clientTest) runUDP(c *net.UDPConn, server netip.AddrPort) (start, end t
 func (t *clientTest) udpStream(p *pingPong, server netip.AddrPort, buf []byte, until time.Time) error {
 	p.setPeer(server)
 	limit := uint64(t.spec.LengthUnits)
+	due := startDeadline(until) // a flag, not the clock, per send (see deadline)
+	defer due.stop()
 	for limit == 0 || t.k.sent.Load() < limit {
-		if !until.IsZero() && !time.Now().Before(until) {
+		if due.passed() {
 			return nil
 		}
 		n, err := p.send(buf)

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -38,9 +39,11 @@ func BenchmarkRR(b *testing.B) {
 				spec := &result.Spec{Test: test, Host: host, Port: port, LengthUnits: int64(max(b.N, 100)), BusyPoll: bc.busy}
 				c := bc.c
 				b.ReportAllocs()
+				cpu0 := processCPU()
 				b.ResetTimer()
 				rec := c.Run(context.Background(), spec)
 				b.StopTimer()
+				cpu := processCPU() - cpu0
 				if rec.Err != nil {
 					b.Fatal(rec.Err)
 				}
@@ -50,12 +53,22 @@ func BenchmarkRR(b *testing.B) {
 				// The rate over the data phase alone, without the
 				// control exchange around it.
 				b.ReportMetric(float64(rec.Elapsed.Nanoseconds())/float64(rec.Transactions), "ns/trans")
+				b.ReportMetric(float64(cpu.Nanoseconds())/float64(rec.Transactions), "cpu-ns/trans")
 				if rec.Latency != nil && rec.Latency.Count() > 0 {
 					b.ReportMetric(float64(rec.Latency.Quantile(0.5).Nanoseconds()), "p50-ns")
 				}
 			})
 		}
 	}
+}
+
+// processCPU is the CPU time this process has used, user and system.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // benchServer is the server of BenchmarkRR: NPERF_BENCH_SERVER or one of
