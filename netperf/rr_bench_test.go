@@ -4,10 +4,14 @@ import (
 	"context"
 	"net"
 	"os"
+	"runtime"
+	"sort"
 	"strconv"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"nperf/result"
 )
@@ -118,5 +122,75 @@ func TestBusyPollRR(t *testing.T) {
 				t.Errorf("a 1 s busy-poll test took %v", wall)
 			}
 		})
+	}
+}
+
+// BenchmarkRRLatencyCost measures what recording every round trip costs
+// the transaction rate, with the two cases interleaved: each iteration runs
+// a block of transactions with the histogram and one without, in
+// alternating order, and the benchmark reports the median over iterations
+// of the slowdown of the first against the second (latency-cost-%).
+// Interleaving matters here: on a small machine the rate drifts with the
+// load and with where the kernel places the two ends, by far more than the
+// cost being measured, and blocks run next to each other share the drift.
+// For the same reason both ends are pinned, this end to CPU 0 and the
+// server's to CPU 1 (netperf -T 0,1; CPU 0 alone on a one-CPU machine):
+// otherwise every block's connections are placed anew, and a round trip
+// with both ends on one CPU is several times shorter than across two.
+// Run it with -benchtime Nx for N pairs of blocks (20x or more).
+func BenchmarkRRLatencyCost(b *testing.B) {
+	host, port := benchServer(b)
+	const block = 5000 // transactions per block
+	local, remote := 0, min(1, runtime.NumCPU()-1)
+	restore := pinBenchProcess(b, local)
+	defer restore()
+	for _, test := range []string{"TCP_RR", "UDP_RR"} {
+		b.Run(test, func(b *testing.B) {
+			run := func(noLatency bool) float64 {
+				c := Client{noLatency: noLatency}
+				rec := c.Run(context.Background(), &result.Spec{Test: test, Host: host, Port: port, LengthUnits: block, RemoteCPUBind: &remote})
+				if rec.Err != nil {
+					b.Fatal(rec.Err)
+				}
+				if rec.Transactions != block {
+					b.Fatalf("%d transactions, want %d", rec.Transactions, block)
+				}
+				return float64(rec.Elapsed.Nanoseconds()) / block
+			}
+			costs := make([]float64, 0, b.N)
+			for i := 0; i < b.N; i++ {
+				var with, without float64
+				if i%2 == 0 {
+					with, without = run(false), run(true)
+				} else {
+					without, with = run(true), run(false)
+				}
+				costs = append(costs, 100*(with/without-1))
+			}
+			sort.Float64s(costs)
+			b.ReportMetric(costs[len(costs)/2], "latency-cost-%")
+		})
+	}
+}
+
+// pinBenchProcess pins every thread of the benchmark's process to cpu, as
+// nperf run -T does, and returns the function that gives them back the
+// CPUs they had.
+func pinBenchProcess(b *testing.B, cpu int) (restore func()) {
+	var was unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &was); err != nil {
+		b.Fatal(err)
+	}
+	if err := BindProcess(cpu); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		tasks, _ := os.ReadDir("/proc/self/task")
+		for _, t := range tasks {
+			if tid, err := strconv.Atoi(t.Name()); err == nil {
+				unix.SchedSetaffinity(tid, &was)
+			}
+		}
+		runtime.UnlockOSThread()
 	}
 }
