@@ -38,7 +38,12 @@ func BindProcess(cpu int) error {
 	}
 	var set unix.CPUSet
 	set.Set(cpu)
-	done := map[int]bool{unix.Gettid(): true}
+	return setThreads(&set, unix.Gettid())
+}
+
+// setThreads sets the CPUs of every thread of the process but skip.
+func setThreads(set *unix.CPUSet, skip int) error {
+	done := map[int]bool{skip: true}
 	for pass := 0; pass < 2; pass++ {
 		tasks, err := os.ReadDir("/proc/self/task")
 		if err != nil {
@@ -50,7 +55,7 @@ func BindProcess(cpu int) error {
 				continue
 			}
 			// A thread may exit under us (ESRCH): nothing left to pin.
-			if err := unix.SchedSetaffinity(tid, &set); err != nil && err != unix.ESRCH {
+			if err := unix.SchedSetaffinity(tid, set); err != nil && err != unix.ESRCH {
 				return err
 			}
 			done[tid] = true

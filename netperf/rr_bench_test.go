@@ -185,12 +185,7 @@ func pinBenchProcess(b *testing.B, cpu int) (restore func()) {
 		b.Fatal(err)
 	}
 	return func() {
-		tasks, _ := os.ReadDir("/proc/self/task")
-		for _, t := range tasks {
-			if tid, err := strconv.Atoi(t.Name()); err == nil {
-				unix.SchedSetaffinity(tid, &was)
-			}
-		}
+		setThreads(&was, 0)
 		runtime.UnlockOSThread()
 	}
 }
