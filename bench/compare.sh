@@ -4,7 +4,8 @@
 # Usage: bench/compare.sh [--nperf PATH] [--netperf PATH] [--netserver PATH]
 #                         [--iperf3 PATH] [--sockperf PATH]
 #                         [--runs N] [--length SECS] [--tests "T1 T2 ..."] [--cross]
-#                         [--instances N] [--pin CPU,CPU]
+#                         [--instances N] [--pin CPU,CPU] [--busy-poll]
+#                         [--base PATH] [--test-args "ARGS"]
 #
 # Pairs (client -> server), each server a separate process on its own port:
 #   C      stock netperf  -> stock netserver
@@ -30,6 +31,18 @@
 # total is the sum over the window where all instances ran, and a second
 # table gives nperf multi's peak resident memory.
 #
+# --busy-poll adds, for TCP_RR and UDP_RR, the pair "Go busy": nperf run
+# --busy-poll -> nperf server, whose median round trip is the one to
+# hold against Go's.
+#
+# --base PATH adds the pair "Base": PATH run -> PATH server, another build
+# of nperf (an earlier commit, say), interleaved with the rest so that a
+# change can be measured against the build before it.
+#
+# --test-args "ARGS" passes ARGS (word-split) as test options, after --, to
+# every netperf and nperf client: "-S 4M" fixes the server's receive
+# buffer, for instance. iperf3 and sockperf do not get them.
+#
 # --pin L,R binds every client to CPU L and its server to CPU R (netperf's
 # -T L,R; iperf3 -A L,R; taskset for sockperf), not the --instances rows.
 # On loopback the kernel's placement of the two ends (same CPU or not)
@@ -49,7 +62,7 @@
 set -euo pipefail
 
 usage() {
-	sed -n '4,7p' "$0" | sed 's/^# //'
+	sed -n '4,8p' "$0" | sed 's/^# //'
 	exit "${1:-2}"
 }
 
@@ -64,6 +77,9 @@ tests="TCP_STREAM TCP_MAERTS TCP_RR TCP_CRR UDP_STREAM UDP_RR"
 cross=0
 instances=0
 pin=""
+busy=0
+base=""
+test_args=""
 
 while (($#)); do
 	case "$1" in
@@ -78,6 +94,9 @@ while (($#)); do
 	--cross) cross=1; shift ;;
 	--instances) instances=${2?"--instances needs a value"}; shift 2 ;;
 	--pin) pin=${2?"--pin needs a value"}; shift 2 ;;
+	--busy-poll) busy=1; shift ;;
+	--base) base=${2?"--base needs a value"}; shift 2 ;;
+	--test-args) test_args=${2?"--test-args needs a value"}; shift 2 ;;
 	-h | --help) usage 0 ;;
 	*) echo "compare.sh: unknown argument: $1" >&2; usage ;;
 	esac
@@ -124,6 +143,7 @@ if [[ -z $nperf ]]; then
 	nperf=$tmp/nperf
 fi
 [[ -x $nperf ]] || { echo "compare.sh: nperf not executable: $nperf" >&2; exit 1; }
+[[ -z $base || -x $base ]] || { echo "compare.sh: --base not executable: $base" >&2; exit 1; }
 
 # A missing C program is not an error: the rows that need it are left out.
 have_netperf=0 have_netserver=0
@@ -198,6 +218,10 @@ if ((have_netserver)); then
 fi
 start_server "$nperf" server -D -p PORT -L 127.0.0.1,4
 goport=$server_port
+if [[ -n $base ]]; then
+	start_server "$base" server -D -p PORT -L 127.0.0.1,4
+	baseport=$server_port
+fi
 
 have_iperf3=0 have_sockperf=0
 if [[ -n $iperf3 && -x $iperf3 ]]; then have_iperf3=1; fi
@@ -215,6 +239,10 @@ if ((have_netperf && have_netserver)); then
 	pairs+=(C); client[C]=$netperf; port[C]=$cport
 fi
 pairs+=(Go); client[Go]="$nperf run"; port[Go]=$goport
+if [[ -n $base ]]; then
+	pairs+=(Base); client[Base]="$base run"; port[Base]=$baseport
+fi
+client["Go busy"]="$nperf run --busy-poll"; port["Go busy"]=$goport
 if ((cross)); then
 	if ((have_netserver)); then
 		pairs+=("Go->C"); client["Go->C"]="$nperf run"; port["Go->C"]=$cport
@@ -224,8 +252,12 @@ if ((cross)); then
 	fi
 fi
 
-# extra_pairs TEST: the rows of other tools that TEST has.
+# extra_pairs TEST: the rows that only some tests have: busy polling and
+# other tools.
 extra_pairs() {
+	case $1 in
+	TCP_RR | UDP_RR) ((busy)) && echo "Go busy" ;;
+	esac
 	case $1 in
 	TCP_STREAM | UDP_STREAM) ((have_iperf3)) && echo iperf3 ;;
 	UDP_RR) ((have_sockperf)) && echo sockperf ;;
@@ -266,15 +298,18 @@ measure_other() {
 # RR tests ask for the rate and P50_LATENCY as omni output (-o).
 # timeout guards against a hung run (CRR needs LENGTH+4 s by design).
 measure() {
-	local pair=$1 test=$2 out verbose=0 sel=()
+	local pair=$1 test=$2 out verbose=0 sel=() extra=()
 	[[ $test == UDP_STREAM ]] && verbose=1
-	[[ $test == TCP_RR || $test == UDP_RR ]] && sel=(-- -o "THROUGHPUT,P50_LATENCY")
+	[[ $test == TCP_RR || $test == UDP_RR ]] && sel=(-o "THROUGHPUT,P50_LATENCY")
+	# shellcheck disable=SC2206 # --test-args is word-split on purpose
+	extra=(${test_args})
+	((${#sel[@]} + ${#extra[@]})) && extra=(-- "${sel[@]}" "${extra[@]}")
 	if [[ $pair == iperf3 || $pair == sockperf ]]; then
 		out=$(measure_other "$pair" "$test")
 	else
 		# shellcheck disable=SC2086 # client is "prog" or "prog run": split on purpose
 		out=$(timeout $((2 * length + 30)) ${client[$pair]} -H 127.0.0.1 -p "${port[$pair]}" \
-			-t "$test" -l "$length" -P 0 -v "$verbose" "${pin_np[@]}" "${sel[@]}" 2>"$tmp/err") || true
+			-t "$test" -l "$length" -P 0 -v "$verbose" "${pin_np[@]}" "${extra[@]}" 2>"$tmp/err") || true
 		if [[ $test == UDP_STREAM ]]; then
 			out=$(awk 'NF { if (++n == 2) print $NF }' <<<"$out")
 		elif ((${#sel[@]})); then
@@ -342,6 +377,7 @@ echo "netserver: ${netserver:-none}"
 echo "iperf3:    $( ((have_iperf3)) && echo "$iperf3" || echo none)"
 echo "sockperf:  $( ((have_sockperf)) && echo "$sockperf" || echo none)"
 echo "pairs: ${pairs[*]}; $runs runs x ${length}s each, interleaved"
+[[ -n $test_args ]] && echo "test options: -- $test_args"
 [[ -n $pin ]] && echo "pinned: clients on CPU ${pin%,*}, servers on CPU ${pin#*,}"
 
 for test in $tests; do
