@@ -55,11 +55,15 @@
 # so that no pair always runs first. Each table shows median and min-max per
 # pair, the ratio of its median to C's (/C), and the median of its per-round
 # ratios to the C run of the same round (round/C): the second follows load
-# drifts that span rounds less than the first.
+# drifts that span rounds less than the first. CI is a distribution-free
+# confidence interval for the median per-round ratio (medci.awk): when it
+# holds 1.00, the rounds do not show the pair faster or slower than C.
 #
 # Without --nperf, nperf is built from this repo into a temp dir. Without
 # netperf/netserver (on PATH or given), only the pairs that can run are run.
 set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd) # medci.awk lives beside this script
 
 usage() {
 	sed -n '4,8p' "$0" | sed 's/^# //'
@@ -343,10 +347,10 @@ stats() {
 # ratios to C, from ARRAY[pair|round] = value (missing: the run failed).
 table() {
 	local -n vals=$2
-	local pair med lo hi ok ratio paired range cmed="" r v all ratios
+	local pair med lo hi ok ratio paired range cmed="" r v all ratios clo chi conf ci confs=""
 	echo
 	echo "$1"
-	printf "  %-12s %12s %25s %6s %7s %8s\n" pair median min-max ok "/C" "round/C"
+	printf "  %-12s %12s %25s %6s %7s %8s %11s\n" pair median min-max ok "/C" "round/C" "CI"
 	for pair in "${rowpairs[@]}"; do
 		all="" ratios=""
 		for ((r = 1; r <= runs; r++)); do
@@ -364,11 +368,21 @@ table() {
 		if [[ -n $cmed && $cmed != "-" && $med != "-" ]]; then
 			ratio=$(awk -v a="$med" -v b="$cmed" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
 		fi
-		paired=$(tr ' ' '\n' <<<"$ratios" | { grep . || true; } | stats | awk '$1 != "-" { printf "%.2f", $1; exit } { print "-" }')
+		read -r paired clo chi conf < <(tr ' ' '\n' <<<"$ratios" | { grep . || true; } | awk -f "$here/medci.awk")
+		ci="-"
+		if [[ $paired != "-" ]]; then
+			ci=$(awk -v a="$clo" -v b="$chi" 'BEGIN { printf "%.2f-%.2f", a, b }')
+			paired=$(awk -v a="$paired" 'BEGIN { printf "%.2f", a }')
+			[[ $pair != C ]] && confs+="$conf "
+		fi
 		range="$lo-$hi"
 		[[ $med == "-" ]] && range="-"
-		printf "  %-12s %12s %25s %6s %7s %8s\n" "$pair" "$med" "$range" "$ok/$runs" "$ratio" "$paired"
+		printf "  %-12s %12s %25s %6s %7s %8s %11s\n" "$pair" "$med" "$range" "$ok/$runs" "$ratio" "$paired" "$ci"
 	done
+	if [[ -n $confs ]]; then
+		tr ' ' '\n' <<<"$confs" | grep . | sort -g | head -1 |
+			awk '{ printf "  CI: interval of round/C holding its true median with %.0f%% confidence or more\n", 100 * $1 }'
+	fi
 }
 
 echo "nperf:     $nperf"

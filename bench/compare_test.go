@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -42,8 +43,8 @@ func TestCompareNperfRows(t *testing.T) {
 
 	out, _ := run("--busy-poll", "--base", nperf)
 	for _, pair := range []string{"Go", "Base", "Go busy"} {
-		// pair, a median, a min-max range, 1/1 runs good (no C: ratio "-").
-		row := regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(pair) + `\s+[0-9.]+\s+[0-9.]+-[0-9.]+\s+1/1\s+-\s+-$`)
+		// pair, a median, a min-max range, 1/1 runs good (no C: ratios and CI "-").
+		row := regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(pair) + `\s+[0-9.]+\s+[0-9.]+-[0-9.]+\s+1/1\s+-\s+-\s+-$`)
 		if n := len(row.FindAllString(out, -1)); n != 2 {
 			t.Errorf("want a %q row with a result in both tables (rate, round trip), found %d:\n%s", pair, n, out)
 		}
@@ -53,4 +54,48 @@ func TestCompareNperfRows(t *testing.T) {
 	if !strings.Contains(errOut, "Go TCP_RR run failed") {
 		t.Errorf("an option nperf refuses, given by --test-args, did not fail the run:\n%s", errOut)
 	}
+}
+
+// TestMedianInterval checks medci.awk against binomial order statistics
+// worked out by hand: with n rounds the interval is the k-th smallest to the
+// k-th largest ratio, k the largest with P(Binomial(n, 1/2) < k) <= 2.5%.
+func TestMedianInterval(t *testing.T) {
+	if _, err := exec.LookPath("awk"); err != nil {
+		t.Skip("needs awk")
+	}
+	cases := []struct {
+		in   []string
+		want string
+	}{
+		// n=5: even min-max holds the median only with 1-2/32 = 93.75%.
+		{[]string{"5", "1", "4", "2", "3"}, "3 1 5 0.9375"},
+		// n=6: min-max, 1-2/64.
+		{[]string{"0.9", "1.1", "1", "0.95", "1.05", "1.2"}, "1.025 0.9 1.2 0.9688"},
+		// n=8: P(B<2) = 9/256 = 3.5% is too much: min-max, 1-2/256.
+		{seqStrings(8), "4.5 1 8 0.9922"},
+		// n=10: P(B<2) = 11/1024, P(B<3) = 56/1024 > 2.5%: 2nd to 9th.
+		{[]string{"10", "9", "8", "7", "6", "5", "4", "3", "2", "1"}, "5.5 2 9 0.9785"},
+		// n=20: P(B<6) = 21700/2^20 = 2.07%, P(B<7) > 2.5%: 6th to 15th.
+		{seqStrings(20), "10.5 6 15 0.9586"},
+		{nil, "- - - -"},
+	}
+	for _, c := range cases {
+		cmd := exec.Command("awk", "-f", "medci.awk")
+		cmd.Stdin = strings.NewReader(strings.Join(c.in, "\n"))
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("awk: %v", err)
+		}
+		if got := strings.TrimSpace(string(out)); got != c.want {
+			t.Errorf("medci.awk %v = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func seqStrings(n int) []string {
+	s := make([]string, n)
+	for i := range s {
+		s[i] = strconv.Itoa(n - i)
+	}
+	return s
 }
