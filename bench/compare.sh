@@ -47,7 +47,13 @@
 # -T L,R; iperf3 -A L,R; taskset for sockperf), not the --instances rows.
 # On loopback the kernel's placement of the two ends (same CPU or not)
 # changes a round trip several times over and varies from run to run;
-# pinning takes that out of the comparison.
+# pinning takes that out of the comparison. Pinned, the stream tests get a
+# third table where the kernel has cpuidle counters: how many times the
+# receiving CPU (the server's, the client's for TCP_MAERTS) went idle per
+# megabyte received. On a VM without guest halt polling each of those
+# costs the sender a wake-up of a halted virtual CPU, and the stream rate
+# follows it (README, Performance). The count is the whole CPU's, so other
+# work on it shows too.
 #
 # For each test the pairs run interleaved (C Go C Go ...) rather than one pair's
 # runs back to back, so slow drifts in machine load hit all pairs alike, and
@@ -331,6 +337,20 @@ measure() {
 	fi
 }
 
+# idle_entries CPU: how many times CPU has entered an idle state that stops
+# it (every cpuidle state but polling), or nothing without cpuidle.
+idle_entries() {
+	local d n=0 found=0
+	for d in /sys/devices/system/cpu/cpu"$1"/cpuidle/state*; do
+		[[ -r $d/usage ]] || continue
+		found=1
+		[[ $(<"$d/name") == POLL ]] && continue
+		n=$((n + $(<"$d/usage")))
+	done
+	((found)) && echo "$n"
+	return 0
+}
+
 # stats: numbers on stdin -> "median min max" (median of an even count is the
 # mean of the middle two); "- - -" if there are none.
 stats() {
@@ -399,16 +419,28 @@ for test in $tests; do
 	*_STREAM | *_MAERTS) unit="10^6bits/s" ;;
 	*) unit="trans/s" ;;
 	esac
-	declare -A results=() lats=()
+	# The receiving CPU, when the test streams and the ends are pinned.
+	rcpu=""
+	case $test in
+	TCP_MAERTS) rcpu=${pin%,*} ;;
+	*_STREAM) rcpu=${pin#*,} ;;
+	esac
+	[[ -n $rcpu && -n $(idle_entries "$rcpu") ]] || rcpu=""
+	declare -A results=() lats=() idles=()
 	mapfile -t extra < <(extra_pairs "$test")
 	rowpairs=("${pairs[@]}" "${extra[@]}")
 	for ((r = 1; r <= runs; r++)); do
 		n=${#rowpairs[@]}
 		for ((k = 0; k < n; k++)); do
 			pair=${rowpairs[$(((r - 1 + k) % n))]}
+			[[ -n $rcpu ]] && idle0=$(idle_entries "$rcpu")
 			read -r rate lat < <(measure "$pair" "$test"; echo)
 			[[ -n ${rate:-} ]] && results[$pair|$r]=$rate
 			[[ -n ${lat:-} ]] && lats[$pair|$r]=$lat
+			if [[ -n $rcpu && -n ${rate:-} ]]; then
+				idles[$pair|$r]=$(awk -v n="$(($(idle_entries "$rcpu") - idle0))" -v rate="$rate" -v s="$length" \
+					'BEGIN { if (rate > 0) printf "%.2f", n / (rate * s / 8) }')
+			fi
 		done
 	done
 
@@ -416,7 +448,10 @@ for test in $tests; do
 	if [[ $test == TCP_RR || $test == UDP_RR ]]; then
 		table "$test median round trip (usec; $runs runs x ${length}s; lower is better)" lats
 	fi
-	unset results lats
+	if [[ -n $rcpu ]]; then
+		table "$test receiving CPU $rcpu: idle entries per MB received ($runs runs x ${length}s; lower is better)" idles
+	fi
+	unset results lats idles
 done
 
 # measure_multi PAIR: the total TCP_RR rate of $instances clients at once,

@@ -3,9 +3,11 @@
 package bench
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -53,6 +55,18 @@ func TestCompareNperfRows(t *testing.T) {
 	_, errOut := run("--test-args", "-Q")
 	if !strings.Contains(errOut, "Go TCP_RR run failed") {
 		t.Errorf("an option nperf refuses, given by --test-args, did not fail the run:\n%s", errOut)
+	}
+
+	// Pinned, a stream test also counts the receiving CPU's idle entries
+	// per MB (the server's CPU, 1, for TCP_STREAM), where cpuidle exists.
+	if _, err := os.Stat("/sys/devices/system/cpu/cpu1/cpuidle/state0/usage"); err != nil || runtime.NumCPU() < 2 {
+		t.Log("no second CPU with cpuidle counters: idle table not checked")
+		return
+	}
+	out, _ = run("--tests", "TCP_STREAM", "--pin", "0,1")
+	idle := regexp.MustCompile(`(?m)^TCP_STREAM receiving CPU 1: idle entries per MB received .*\n.*\n  Go\s+[0-9.]+\s+[0-9.]+-[0-9.]+\s+1/1\s`)
+	if !idle.MatchString(out) {
+		t.Errorf("want a table of the receiving CPU's idle entries with a Go row:\n%s", out)
 	}
 }
 
