@@ -63,3 +63,66 @@ func setThreads(set *unix.CPUSet, skip int) error {
 	}
 	return nil
 }
+
+// pinWholeProcess says whether a session that asks for a CPU pins every
+// thread of the server there, not only its own: for a stream test, while
+// it is the server's only session (sessions counts it) and its client runs
+// in another process. netserver runs each test in a process of its own and
+// pins that process. For nperf server the same measured better for the
+// stream tests (the runtime's other threads then stay off the client's
+// CPU, for the reason BindProcess gives) and worse for request/response,
+// whose sessions therefore pin their thread only (docs/netperf-compat.md,
+// CPU binding).
+func pinWholeProcess(req *omniRequest, sessions int, clientHere bool) bool {
+	stream := req.Direction == dirRecv || req.Direction == dirXmit
+	return stream && sessions <= 1 && !clientHere
+}
+
+// A serverPin is the pinning of the whole server to one session's CPU
+// (pinWholeProcess). When another session begins, the other threads get
+// their CPUs back, so that no other test is held to that CPU. The
+// Server's mu guards it.
+type serverPin struct {
+	owner int         // thread of the session that pinned the process; 0: none
+	orig  unix.CPUSet // the process's CPUs before
+}
+
+// bindSession pins the calling session's thread to cpu, and the whole
+// process when alone says that no other session runs. The returned
+// function, called when the session ends, gives the process back its CPUs.
+func (s *Server) bindSession(cpu int, alone func() bool) (release func(), err error) {
+	var orig unix.CPUSet // the CPUs of a thread before it is pinned
+	origErr := unix.SchedGetaffinity(0, &orig)
+	if err := bindThread(cpu); err != nil {
+		return func() {}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pin.owner != 0 || origErr != nil || !alone() {
+		return func() {}, nil // only the thread is pinned
+	}
+	s.pin.orig = orig
+	var set unix.CPUSet
+	set.Set(cpu)
+	me := unix.Gettid()
+	s.pin.owner = me
+	if err := setThreads(&set, me); err != nil {
+		s.unpinLocked()
+		return func() {}, err
+	}
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.pin.owner == me {
+			s.unpinLocked()
+		}
+	}, nil
+}
+
+// unpinLocked gives every thread but the owner's its CPUs back.
+func (s *Server) unpinLocked() {
+	if s.pin.owner != 0 {
+		setThreads(&s.pin.orig, s.pin.owner)
+		s.pin.owner = 0
+	}
+}

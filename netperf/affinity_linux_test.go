@@ -75,3 +75,112 @@ func TestBindProcessPinsEveryThread(t *testing.T) {
 	close(hold)
 	wg.Wait()
 }
+
+// TestServerPinsWhileAlone runs in a child process too: a session that
+// asks for a CPU pins the whole server while it is the only session; a
+// second session gives the other threads their CPUs back, and so does the
+// end of the first.
+func TestServerPinsWhileAlone(t *testing.T) {
+	if os.Getenv("NPERF_TEST_BIND_CHILD") == "" {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestServerPinsWhileAlone$", "-test.v")
+		cmd.Env = append(os.Environ(), "NPERF_TEST_BIND_CHILD=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("child: %v\n%s", err, out)
+		}
+		return
+	}
+	var orig unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &orig); err != nil {
+		t.Fatal(err)
+	}
+	if orig.Count() < 2 {
+		t.Skip("needs two CPUs to tell a pinned thread from one that is not")
+	}
+	cpu := 0
+	for !orig.IsSet(cpu) {
+		cpu++
+	}
+	// threadsOn counts the threads (but the session's) that may run only
+	// on cpu, and all the others.
+	threadsOn := func(skip int) (pinned, free int) {
+		tasks, _ := os.ReadDir("/proc/self/task")
+		for _, task := range tasks {
+			tid, _ := strconv.Atoi(task.Name())
+			var set unix.CPUSet
+			if tid == skip || unix.SchedGetaffinity(tid, &set) != nil {
+				continue
+			}
+			if set.Count() == 1 && set.IsSet(cpu) {
+				pinned++
+			} else if set == orig {
+				free++
+			}
+		}
+		return pinned, free
+	}
+
+	var s Server
+	type step struct{ pinned, free int }
+	steps := make(chan step, 3)
+	second := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		release, err := s.bindSession(cpu, func() bool { return true })
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		me := unix.Gettid()
+		p, f := threadsOn(me)
+		steps <- step{p, f}
+		<-second
+		p, f = threadsOn(me)
+		steps <- step{p, f}
+		release()
+		p, f = threadsOn(me)
+		steps <- step{p, f}
+	}()
+	alone := <-steps
+	if alone.pinned == 0 || alone.free != 0 {
+		t.Errorf("alone: %d other threads pinned, %d free; want all pinned", alone.pinned, alone.free)
+	}
+	s.track(nil, true) // another session begins
+	close(second)
+	shared := <-steps
+	if shared.pinned != 0 {
+		t.Errorf("with a second session: %d other threads still pinned", shared.pinned)
+	}
+	ended := <-steps
+	if ended.pinned != 0 {
+		t.Errorf("after release: %d other threads still pinned", ended.pinned)
+	}
+	<-done
+}
+
+// TestPinWholeProcess: only a stream session alone in the server, with its
+// client in another process, pins the whole server.
+func TestPinWholeProcess(t *testing.T) {
+	for _, c := range []struct {
+		test       string
+		sessions   int
+		clientHere bool
+		want       bool
+	}{
+		{"TCP_STREAM", 1, false, true},
+		{"TCP_MAERTS", 1, false, true},
+		{"UDP_STREAM", 1, false, true},
+		{"TCP_RR", 1, false, false},
+		{"TCP_CRR", 1, false, false},
+		{"UDP_RR", 1, false, false},
+		{"TCP_STREAM", 2, false, false},
+		{"TCP_STREAM", 1, true, false},
+	} {
+		req := omniRequest{Direction: shapes[c.test].direction}
+		if got := pinWholeProcess(&req, c.sessions, c.clientHere); got != c.want {
+			t.Errorf("%s with %d sessions, client here %v: pin the process %v, want %v",
+				c.test, c.sessions, c.clientHere, got, c.want)
+		}
+	}
+}

@@ -35,6 +35,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	sessions map[net.Conn]struct{}
+	pin      serverPin // under mu
 	wg       sync.WaitGroup
 }
 
@@ -98,6 +99,7 @@ func (s *Server) track(c net.Conn, add bool) {
 	}
 	if add {
 		s.sessions[c] = struct{}{}
+		s.unpinLocked() // a pinned session shares the process from now on
 	} else {
 		delete(s.sessions, c)
 	}
@@ -130,8 +132,13 @@ func (s *Server) ServeConn(ctx context.Context, ctrl net.Conn) error {
 			req.decode(&m)
 			if req.CPUBind >= 0 {
 				// netperf -T ,N: run this session on CPU N. The thread stays
-				// locked, so it ends with the session.
-				if err := bindThread(int(req.CPUBind)); err != nil {
+				// locked, so it ends with the session; the rest of the
+				// process may follow it (pinWholeProcess).
+				release, err := s.bindSession(int(req.CPUBind), func() bool {
+					return pinWholeProcess(&req, len(s.sessions), clientInProcess(ctrl))
+				})
+				defer release()
+				if err != nil {
 					s.logf("session %s: cannot bind to CPU %d: %v", ctrl.RemoteAddr(), req.CPUBind, err)
 				}
 			}
