@@ -433,12 +433,16 @@ for test in $tests; do
 		n=${#rowpairs[@]}
 		for ((k = 0; k < n; k++)); do
 			pair=${rowpairs[$(((r - 1 + k) % n))]}
+			idle0="" idle1=""
 			[[ -n $rcpu ]] && idle0=$(idle_entries "$rcpu")
 			read -r rate lat < <(measure "$pair" "$test"; echo)
 			[[ -n ${rate:-} ]] && results[$pair|$r]=$rate
 			[[ -n ${lat:-} ]] && lats[$pair|$r]=$lat
-			if [[ -n $rcpu && -n ${rate:-} ]]; then
-				idles[$pair|$r]=$(awk -v n="$(($(idle_entries "$rcpu") - idle0))" -v rate="$rate" -v s="$length" \
+			[[ -n $rcpu ]] && idle1=$(idle_entries "$rcpu")
+			# The count covers the whole client run (its set-up too, a few
+			# ms); the megabytes are the rate times the test's length.
+			if [[ -n $idle0 && -n $idle1 && -n ${rate:-} ]]; then
+				idles[$pair|$r]=$(awk -v n="$((idle1 - idle0))" -v rate="$rate" -v s="$length" \
 					'BEGIN { if (rate > 0) printf "%.2f", n / (rate * s / 8) }')
 			fi
 		done

@@ -41,10 +41,14 @@ func BindProcess(cpu int) error {
 	return setThreads(&set, unix.Gettid())
 }
 
-// setThreads sets the CPUs of every thread of the process but skip.
+// setThreads sets the CPUs of every thread of the process but skip. A
+// thread started meanwhile inherits the CPUs of the thread that starts it,
+// old or new, so it goes over the threads again until a pass finds none it
+// has not set (a few passes at most: the runtime starts threads rarely).
 func setThreads(set *unix.CPUSet, skip int) error {
 	done := map[int]bool{skip: true}
-	for pass := 0; pass < 2; pass++ {
+	for fresh := true; fresh; {
+		fresh = false
 		tasks, err := os.ReadDir("/proc/self/task")
 		if err != nil {
 			return err
@@ -59,10 +63,20 @@ func setThreads(set *unix.CPUSet, skip int) error {
 				return err
 			}
 			done[tid] = true
+			fresh = true
 		}
 	}
 	return nil
 }
+
+// startCPUs is the set of CPUs the process started with, read at package
+// initialization on the main thread, before anything here pins a thread:
+// what a server pinned to one session's CPUs gives back to its threads.
+// Read later, from a session's thread, it could already be that CPU alone.
+var startCPUs, startCPUsErr = func() (set unix.CPUSet, err error) {
+	err = unix.SchedGetaffinity(0, &set)
+	return set, err
+}()
 
 // pinWholeProcess says whether a session that asks for a CPU pins every
 // thread of the server there, not only its own: for a stream test, while
@@ -83,25 +97,22 @@ func pinWholeProcess(req *omniRequest, sessions int, clientHere bool) bool {
 // their CPUs back, so that no other test is held to that CPU. The
 // Server's mu guards it.
 type serverPin struct {
-	owner int         // thread of the session that pinned the process; 0: none
-	orig  unix.CPUSet // the process's CPUs before
+	owner int // thread of the session that pinned the process; 0: none
 }
 
 // bindSession pins the calling session's thread to cpu, and the whole
 // process when alone says that no other session runs. The returned
-// function, called when the session ends, gives the process back its CPUs.
+// function, called when the session ends, gives the process back the CPUs
+// it started with.
 func (s *Server) bindSession(cpu int, alone func() bool) (release func(), err error) {
-	var orig unix.CPUSet // the CPUs of a thread before it is pinned
-	origErr := unix.SchedGetaffinity(0, &orig)
 	if err := bindThread(cpu); err != nil {
 		return func() {}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.pin.owner != 0 || origErr != nil || !alone() {
+	if s.pin.owner != 0 || startCPUsErr != nil || !alone() {
 		return func() {}, nil // only the thread is pinned
 	}
-	s.pin.orig = orig
 	var set unix.CPUSet
 	set.Set(cpu)
 	me := unix.Gettid()
@@ -119,10 +130,13 @@ func (s *Server) bindSession(cpu int, alone func() bool) (release func(), err er
 	}, nil
 }
 
-// unpinLocked gives every thread but the owner's its CPUs back.
+// unpinLocked gives every thread but the owner's the CPUs the process
+// started with.
 func (s *Server) unpinLocked() {
 	if s.pin.owner != 0 {
-		setThreads(&s.pin.orig, s.pin.owner)
+		if err := setThreads(&startCPUs, s.pin.owner); err != nil {
+			s.logf("cannot give the server's threads their CPUs back: %v", err)
+		}
 		s.pin.owner = 0
 	}
 }

@@ -184,3 +184,53 @@ func TestPinWholeProcess(t *testing.T) {
 		}
 	}
 }
+
+// TestServerUnpinsToStartCPUs: a session that asks for a CPU twice on one
+// control connection (netperf -i runs several tests on it) is already on
+// that CPU the second time; when it pinned the whole server then, the end
+// of the session must give the other threads the CPUs the process started
+// with, not that one CPU.
+func TestServerUnpinsToStartCPUs(t *testing.T) {
+	if os.Getenv("NPERF_TEST_BIND_CHILD") == "" {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestServerUnpinsToStartCPUs$", "-test.v")
+		cmd.Env = append(os.Environ(), "NPERF_TEST_BIND_CHILD=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("child: %v\n%s", err, out)
+		}
+		return
+	}
+	if startCPUs.Count() < 2 {
+		t.Skip("needs two CPUs to tell a pinned thread from one that is not")
+	}
+	cpu := 0
+	for !startCPUs.IsSet(cpu) {
+		cpu++
+	}
+	var s Server
+	done := make(chan int)
+	go func() {
+		// First test: another session runs, so only the thread is pinned.
+		first, _ := s.bindSession(cpu, func() bool { return false })
+		// Second test, now alone: the whole process.
+		second, err := s.bindSession(cpu, func() bool { return true })
+		if err != nil {
+			t.Error(err)
+		}
+		second()
+		first()
+		done <- unix.Gettid()
+	}()
+	me := <-done
+	tasks, _ := os.ReadDir("/proc/self/task")
+	for _, task := range tasks {
+		tid, _ := strconv.Atoi(task.Name())
+		var set unix.CPUSet
+		if tid == me || unix.SchedGetaffinity(tid, &set) != nil {
+			continue
+		}
+		if set != startCPUs {
+			t.Errorf("thread %d left on CPUs %v after the session, want the %d it started with", tid, set, startCPUs.Count())
+		}
+	}
+}
