@@ -15,13 +15,7 @@ import (
 // binding holds for the whole process: after BindProcess every thread,
 // those there before and those started after, may run only on that CPU.
 func TestBindProcessPinsEveryThread(t *testing.T) {
-	if os.Getenv("NPERF_TEST_BIND_CHILD") == "" {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestBindProcessPinsEveryThread$", "-test.v")
-		cmd.Env = append(os.Environ(), "NPERF_TEST_BIND_CHILD=1")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("child: %v\n%s", err, out)
-		}
+	if !inChild(t) {
 		return
 	}
 	var all unix.CPUSet
@@ -55,19 +49,11 @@ func TestBindProcessPinsEveryThread(t *testing.T) {
 		t.Fatal(err)
 	}
 	startThreads() // and threads started after it
-	tasks, err := os.ReadDir("/proc/self/task")
-	if err != nil {
-		t.Fatal(err)
+	threads := threadCPUs(0)
+	if len(threads) < 7 {
+		t.Fatalf("only %d threads: the test did not start its own", len(threads))
 	}
-	if len(tasks) < 7 {
-		t.Fatalf("only %d threads: the test did not start its own", len(tasks))
-	}
-	for _, task := range tasks {
-		tid, _ := strconv.Atoi(task.Name())
-		var set unix.CPUSet
-		if err := unix.SchedGetaffinity(tid, &set); err != nil {
-			continue // exited
-		}
+	for tid, set := range threads {
 		if set.Count() != 1 || !set.IsSet(cpu) {
 			t.Errorf("thread %d may run on %d CPUs (CPU %d set: %v), want only CPU %d", tid, set.Count(), cpu, set.IsSet(cpu), cpu)
 		}
@@ -81,39 +67,17 @@ func TestBindProcessPinsEveryThread(t *testing.T) {
 // second session gives the other threads their CPUs back, and so does the
 // end of the first.
 func TestServerPinsWhileAlone(t *testing.T) {
-	if os.Getenv("NPERF_TEST_BIND_CHILD") == "" {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestServerPinsWhileAlone$", "-test.v")
-		cmd.Env = append(os.Environ(), "NPERF_TEST_BIND_CHILD=1")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("child: %v\n%s", err, out)
-		}
+	if !inChild(t) {
 		return
 	}
-	var orig unix.CPUSet
-	if err := unix.SchedGetaffinity(0, &orig); err != nil {
-		t.Fatal(err)
-	}
-	if orig.Count() < 2 {
-		t.Skip("needs two CPUs to tell a pinned thread from one that is not")
-	}
-	cpu := 0
-	for !orig.IsSet(cpu) {
-		cpu++
-	}
+	cpu := firstStartCPU(t)
 	// threadsOn counts the threads (but the session's) that may run only
-	// on cpu, and all the others.
+	// on cpu, and those on the CPUs the process started with.
 	threadsOn := func(skip int) (pinned, free int) {
-		tasks, _ := os.ReadDir("/proc/self/task")
-		for _, task := range tasks {
-			tid, _ := strconv.Atoi(task.Name())
-			var set unix.CPUSet
-			if tid == skip || unix.SchedGetaffinity(tid, &set) != nil {
-				continue
-			}
+		for _, set := range threadCPUs(skip) {
 			if set.Count() == 1 && set.IsSet(cpu) {
 				pinned++
-			} else if set == orig {
+			} else if set == startCPUs {
 				free++
 			}
 		}
@@ -191,22 +155,10 @@ func TestPinWholeProcess(t *testing.T) {
 // of the session must give the other threads the CPUs the process started
 // with, not that one CPU.
 func TestServerUnpinsToStartCPUs(t *testing.T) {
-	if os.Getenv("NPERF_TEST_BIND_CHILD") == "" {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestServerUnpinsToStartCPUs$", "-test.v")
-		cmd.Env = append(os.Environ(), "NPERF_TEST_BIND_CHILD=1")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("child: %v\n%s", err, out)
-		}
+	if !inChild(t) {
 		return
 	}
-	if startCPUs.Count() < 2 {
-		t.Skip("needs two CPUs to tell a pinned thread from one that is not")
-	}
-	cpu := 0
-	for !startCPUs.IsSet(cpu) {
-		cpu++
-	}
+	cpu := firstStartCPU(t)
 	var s Server
 	done := make(chan int)
 	go func() {
@@ -222,15 +174,52 @@ func TestServerUnpinsToStartCPUs(t *testing.T) {
 		done <- unix.Gettid()
 	}()
 	me := <-done
-	tasks, _ := os.ReadDir("/proc/self/task")
-	for _, task := range tasks {
-		tid, _ := strconv.Atoi(task.Name())
-		var set unix.CPUSet
-		if tid == me || unix.SchedGetaffinity(tid, &set) != nil {
-			continue
-		}
+	for tid, set := range threadCPUs(me) {
 		if set != startCPUs {
 			t.Errorf("thread %d left on CPUs %v after the session, want the %d it started with", tid, set, startCPUs.Count())
 		}
 	}
+}
+
+// inChild reruns the calling test in a child process and reports there
+// whether it failed; it returns true in that child. Tests that pin threads
+// run there, since a binding holds for the whole process.
+func inChild(t *testing.T) bool {
+	if os.Getenv("NPERF_TEST_BIND_CHILD") != "" {
+		return true
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^"+t.Name()+"$", "-test.v")
+	cmd.Env = append(os.Environ(), "NPERF_TEST_BIND_CHILD=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	return false
+}
+
+// threadCPUs gives the CPUs of every thread of the process but skip (0:
+// none), leaving out threads that exit while it reads.
+func threadCPUs(skip int) map[int]unix.CPUSet {
+	sets := map[int]unix.CPUSet{}
+	tasks, _ := os.ReadDir("/proc/self/task")
+	for _, task := range tasks {
+		tid, _ := strconv.Atoi(task.Name())
+		var set unix.CPUSet
+		if tid != skip && unix.SchedGetaffinity(tid, &set) == nil {
+			sets[tid] = set
+		}
+	}
+	return sets
+}
+
+// firstStartCPU is the first CPU the process started with; it skips the
+// test unless there are two, to tell a pinned thread from one that is not.
+func firstStartCPU(t *testing.T) int {
+	if startCPUs.Count() < 2 {
+		t.Skip("needs two CPUs to tell a pinned thread from one that is not")
+	}
+	cpu := 0
+	for !startCPUs.IsSet(cpu) {
+		cpu++
+	}
+	return cpu
 }
